@@ -4,7 +4,8 @@
     ├── ConfigurationError (also ValueError)   no region, no project id, no credentials …
     ├── TransportError                         the request never got an HTTP answer
     │   ├── ConnectionError                    refused, DNS, TLS
-    │   └── TimeoutError                       connect or read timeout
+    │   ├── TimeoutError                       connect or read timeout
+    │   └── InvalidResponseError               an answer that is not the JSON it should be
     ├── APIError                               the service answered with a failure
     │   ├── BadRequestError           400      ModelArts.0101, ModelArts.2775 …
     │   ├── AuthenticationError       401      APIGW.0301, ModelArts.0201 …
@@ -35,6 +36,7 @@ __all__ = [
     "ConfigurationError",
     "ConflictError",
     "ConnectionError",
+    "InvalidResponseError",
     "JobStateError",
     "ModelArtsError",
     "NotFoundError",
@@ -68,6 +70,10 @@ class ConnectionError(TransportError):  # noqa: A001 - deliberate, namespaced
 
 class TimeoutError(TransportError, builtins.TimeoutError):  # noqa: A001
     """Connecting or reading took longer than the session's timeout."""
+
+
+class InvalidResponseError(TransportError):
+    """The service answered 2xx with a body that is not JSON (truncated, HTML …)."""
 
 
 class JobStateError(ModelArtsError):
