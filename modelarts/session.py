@@ -1,0 +1,278 @@
+"""``Session``: who you are, where ModelArts is, and the one way to call it.
+
+Every documented form works as written::
+
+    Session()                                              # inside a ModelArts notebook
+    Session(username=..., password=..., region_name=..., project_id=...)          # account
+    Session(account=..., username=..., password=..., region_name=..., project_id=...)  # IAM user
+    Session(access_key=..., secret_key=..., project_id=..., region_name=...)      # AK/SK
+    Session(config_file="~/.modelarts/config.json")        # deprecated
+
+Endpoints come from :meth:`Session.set_endpoint`, then the environment, then
+the region table (:mod:`modelarts.endpoints`).  All calls go through
+:meth:`Session.request`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from typing import Any, Callable, ClassVar, Dict, Mapping, Optional, Tuple
+
+import requests
+
+from modelarts.auth import SignerAuth, TokenAuth, TokenManager
+from modelarts.credentials import AccessKey, Password, StaticProvider, find_access_key
+from modelarts.endpoints import Endpoints, normalize_endpoint, resolve_endpoints
+from modelarts.exceptions import ConfigurationError
+from modelarts.transport import DEFAULT_TIMEOUT, Timeout, build_http, post_raw, send
+
+__all__ = ["Session"]
+
+_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_ERROR_MODES = ("raise", "return")
+
+
+def _text(name: str, value: Any) -> Optional[str]:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
+    if not value.strip():
+        raise ConfigurationError(f"{name} must not be empty")
+    return value.strip() if name != "password" else value
+
+
+def _read_config_file(path: str) -> Dict[str, Any]:
+    """The retired ``~/.modelarts/config.json`` (flat keys, or 1.1.7's ``clusters`` list)."""
+    full = os.path.expanduser(path)
+    try:
+        with open(full, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read config file {full}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ConfigurationError(f"config file {full} is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"config file {full} must hold a JSON object")
+    clusters = data.get("clusters") or [{}]
+    cluster = (clusters[0] or {}).get("cluster", {}) if isinstance(clusters, list) else {}
+    user = ((data.get("users") or [{}])[0] or {}).get("user", {}) if isinstance(data.get("users"), list) else {}
+    pick = lambda *keys: next((src[k] for src in (data, user, cluster) for k in keys if src.get(k)), None)  # noqa: E731
+    return {
+        "account": pick("account", "domain"),
+        "username": pick("username", "user"),
+        "password": pick("password"),
+        "region_name": pick("region_name", "region"),
+        "project_id": pick("project_id"),
+    }
+
+
+class Session:
+    """An authenticated connection to ModelArts (and its IAM).
+
+    Parameters
+    ----------
+    username, password, account:
+        Password login.  ``username`` alone is the account name; with
+        ``account`` it is an IAM user under that account.
+    access_key, secret_key, security_token:
+        AK/SK signing (``security_token`` for temporary keys).
+    region_name, project_id:
+        Default from ``$REGION_NAME`` and ``$PROJECT_ID``.  With a password and
+        no project id, IAM is asked for the project named after the region.
+    errors:
+        ``"raise"`` (default): failures raise typed exceptions.  ``"return"``:
+        SDK methods return the documented ``{"is_success": False, …}`` dict.
+    timeout, retries, backoff_factor:
+        ``(connect, read)`` seconds; retries of idempotent calls.
+
+    Examples
+    --------
+    >>> session = Session(access_key=ak, secret_key=sk, project_id=pid, region_name="cn-north-4")  # doctest: +SKIP
+    >>> session.request("GET", f"/v1/{session.project_id}/training-jobs")  # doctest: +SKIP
+    """
+
+    _overrides: ClassVar[Dict[str, Optional[str]]] = {}
+
+    def __init__(
+        self,
+        config_file: Optional[str] = None,
+        username: Optional[str] = None,
+        password: Optional[str] = None,
+        access_key: Optional[str] = None,
+        secret_key: Optional[str] = None,
+        region_name: Optional[str] = None,
+        account: Optional[str] = None,
+        project_id: Optional[str] = None,
+        *,
+        security_token: Optional[str] = None,
+        errors: str = "raise",
+        timeout: Timeout = DEFAULT_TIMEOUT,
+        retries: int = 3,
+        backoff_factor: float = 0.5,
+        environ: Optional[Mapping[str, str]] = None,
+    ) -> None:
+        if errors not in _ERROR_MODES:
+            raise ConfigurationError(f"errors must be one of {_ERROR_MODES}, got {errors!r}")
+        if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
+            raise ConfigurationError(f"retries must be a non-negative int, got {retries!r}")
+        env = os.environ if environ is None else environ
+        username, password, account = _text("username", username), _text("password", password), _text("account", account)
+        access_key, secret_key = _text("access_key", access_key), _text("secret_key", secret_key)
+        security_token = _text("security_token", security_token)
+        region_name, project_id = _text("region_name", region_name), _text("project_id", project_id)
+        if config_file is not None:
+            warnings.warn("Session(config_file=...) is deprecated; pass credentials explicitly", DeprecationWarning, 2)
+            conf = _read_config_file(config_file)
+            username, password, account = username or conf["username"], password or conf["password"], account or conf["account"]
+            region_name, project_id = region_name or conf["region_name"], project_id or conf["project_id"]
+        self.errors = errors
+        self.timeout = timeout
+        self.endpoints: Endpoints = resolve_endpoints(region_name, self._overrides, env)
+        self.region_name = self.endpoints.region_name
+        project_id = project_id or env.get("PROJECT_ID") or env.get("project_id") or env.get("HUAWEICLOUD_SDK_PROJECT_ID")
+        self._http = build_http(retries, backoff_factor, idempotent=True)
+        self._http_once = build_http(retries, backoff_factor, idempotent=False)
+        self._closed = False
+        self._auth: requests.auth.AuthBase
+        if (username is None) != (password is None):
+            raise ConfigurationError("username and password go together: pass both or neither")
+        if (access_key is None) != (secret_key is None):
+            raise ConfigurationError("access_key and secret_key go together: pass both or neither")
+        if username and access_key:
+            raise ConfigurationError("pass either username/password or access_key/secret_key, not both")
+        self._provider: Optional[Callable[[], AccessKey]] = None
+        if username and password:
+            self.auth = "account"
+            login = Password(username=username, password=password, domain=account or username, source="arguments")
+            self.credential_source = login.source if config_file is None else f"config file {config_file}"
+            self._token = TokenManager(
+                self.endpoints.iam, login, project_id, None if project_id else self.region_name, self._post_iam
+            )
+            self._auth = TokenAuth(self._token)
+            if not project_id:
+                self._token.token()
+                project_id = self._token.project_id
+        else:
+            self.auth = "aksk"
+            if access_key and secret_key:
+                key = AccessKey(access_key, secret_key, security_token=security_token, source="arguments")
+                self._provider, self.credential_source = StaticProvider(key), key.source
+            elif account:
+                raise ConfigurationError("account= needs username= and password= (an IAM user login)")
+            else:
+                self._provider, self.credential_source = find_access_key(env)
+        if not project_id:
+            raise ConfigurationError("project_id is required: pass project_id=… or set $PROJECT_ID")
+        self.project_id: str = project_id
+        if self._provider is not None:
+            self._auth = SignerAuth(self._provider, project_id=project_id)
+
+    # -- endpoints ---------------------------------------------------------------------------
+    @classmethod
+    def set_endpoint(
+        cls,
+        iam_endpoint: Optional[str] = None,
+        obs_endpoint: Optional[str] = None,
+        modelarts_endpoint: Optional[str] = None,
+        region_name: Optional[str] = None,
+    ) -> None:
+        """Point every session created afterwards at these endpoints (documented, OTC page 0300)."""
+        given = {"iam": iam_endpoint, "obs": obs_endpoint, "modelarts": modelarts_endpoint}
+        checked = {k: normalize_endpoint(v, f"{k}_endpoint") for k, v in given.items() if v is not None}
+        cls._overrides = {**checked, "region_name": _text("region_name", region_name)}
+
+    @classmethod
+    def clear_endpoint(cls) -> None:
+        """Forget :meth:`set_endpoint`; back to the environment and the region table."""
+        cls._overrides = {}
+
+    # -- credentials ---------------------------------------------------------------------------
+    @property
+    def access_key(self) -> Optional[str]:
+        return self._provider().access_key if self._provider else None
+
+    @property
+    def secret_key(self) -> Optional[str]:
+        return self._provider().secret_key if self._provider else None
+
+    @property
+    def security_token(self) -> Optional[str]:
+        return self._provider().security_token if self._provider else None
+
+    @property
+    def user_id(self) -> Optional[str]:
+        return self._provider().user_id if self._provider else None
+
+    @property
+    def host(self) -> str:
+        return self.endpoints.modelarts
+
+    @property
+    def iam_server(self) -> str:
+        return self.endpoints.iam
+
+    @property
+    def obs_server(self) -> Optional[str]:
+        return self.endpoints.obs
+
+    def __repr__(self) -> str:
+        return (
+            f"Session(auth={self.auth!r}, region_name={self.region_name!r}, project_id={self.project_id!r}, "
+            f"endpoint={self.endpoints.modelarts!r}, credentials={self.credential_source!r})"
+        )
+
+    # -- calls ---------------------------------------------------------------------------------
+    def _post_iam(self, url: str, body: Dict[str, Any]) -> requests.Response:
+        return post_raw(self._http_once, url, body, self.timeout)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Optional[Mapping[str, Any]] = None,
+        json: Any = None,
+        idempotent: Optional[bool] = None,
+        timeout: Timeout = None,
+    ) -> Any:
+        """Call ModelArts and return the parsed JSON answer.
+
+        ``path`` is relative to the ModelArts endpoint and starts with ``/``
+        (e.g. ``f"/v1/{session.project_id}/training-jobs"``).  Failures raise
+        the typed :class:`~modelarts.exceptions.APIError` subclasses whatever
+        ``errors`` says (that mode belongs to the Estimator layer).
+        ``idempotent`` (default: by method) decides whether the call may be retried.
+        """
+        if self._closed:
+            raise ConfigurationError("this session is closed")
+        if not isinstance(method, str) or not method.isalpha():
+            raise ValueError(f"bad HTTP method {method!r}")
+        if not isinstance(path, str) or not path.startswith("/") or "\r" in path or "\n" in path:
+            raise ValueError(f"path must be a string starting with '/', got {path!r}")
+        method = method.upper()
+        retry = method in _IDEMPOTENT if idempotent is None else idempotent
+        http = self._http if retry else self._http_once
+        url = self.endpoints.modelarts + path
+        return send(http, method, url, params=params, json_body=json, timeout=timeout or self.timeout, auth=self._auth)
+
+    def close(self) -> None:
+        """Release pooled connections; later calls raise."""
+        self._closed = True
+        self._http.close()
+        self._http_once.close()
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def auth_headers_for(self, method: str, path: str) -> Tuple[str, Dict[str, str]]:
+        """The URL and headers of a signed/tokened bodiless request (for benchmarks and debugging)."""
+        prepared = requests.Request(method, self.endpoints.modelarts + path).prepare()
+        prepared.prepare_headers({"Content-Type": "application/json"})
+        self._auth(prepared)
+        return prepared.url or "", dict(prepared.headers)
