@@ -16,6 +16,7 @@
     │   ├── ThrottledError            429
     │   └── ServerError               5xx
     ├── JobStateError                          a job is not in a state that allows the call
+    │   └── JobFailedError                     ``wait()`` saw the job end FAILED (or KILLED, if asked)
     └── WaitTimeoutError (also TimeoutError)   ``wait(timeout=…)`` ran out
 
 Transport errors keep the ``requests`` exception as ``__cause__``.  An
@@ -37,6 +38,7 @@ __all__ = [
     "ConflictError",
     "ConnectionError",
     "InvalidResponseError",
+    "JobFailedError",
     "JobStateError",
     "ModelArtsError",
     "NotFoundError",
@@ -78,6 +80,14 @@ class InvalidResponseError(TransportError):
 
 class JobStateError(ModelArtsError):
     """The job's state does not allow the call (e.g. deleting a running job)."""
+
+
+class JobFailedError(JobStateError):
+    """A waited-for job ended in a failure state (or stopped, when stopped jobs count as failures)."""
+
+    def __init__(self, message: str, status: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 class WaitTimeoutError(ModelArtsError, builtins.TimeoutError):
