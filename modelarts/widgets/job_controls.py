@@ -1,0 +1,253 @@
+"""``JobControls``: live status plus Stop and Delete buttons for one training job.
+
+Displaying a :class:`~modelarts.job.TrainingJob` shows this widget::
+
+    my-job  id 1234  version 5678
+    [RUNNING]  elapsed 0:03:12
+    [Stop] [Delete]
+    <output area: every result and error>
+
+The badge is kept current by a :class:`~modelarts.widgets.refresher.Refresher`
+thread that ends when the job does.  Every button can be driven from code with
+``.click()``, and :meth:`JobControls.join` waits for the work a click started.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional, Tuple
+
+import ipywidgets as widgets
+
+from modelarts.states import JobState
+from modelarts.widgets.actions import ActionRunner, Reporter
+from modelarts.widgets.parts import ConfirmDelete, StatusBadge, make_button
+from modelarts.widgets.refresher import Poll, Refresher
+from modelarts.widgets.render import (
+    DELETED,
+    elapsed_ms,
+    format_duration,
+    header_html,
+    parse_state,
+)
+
+__all__ = ["JobControls"]
+
+_OUTPUT_LAYOUT = {"max_height": "12em", "overflow": "auto"}
+
+
+class JobControls(widgets.VBox):
+    """Status, elapsed time, Stop and Delete for one training job.
+
+    Parameters
+    ----------
+    job : TrainingJob
+        Anything with ``job_name``, ``job_id``, ``version_id``, ``status``,
+        ``create_time``, ``duration``, ``refresh()``,
+        ``stop(wait=, timeout=)`` and ``delete_job(force=)``.
+    interval, max_interval : float
+        The refresher's first and longest wait between polls, in seconds.
+    stop_timeout : float
+        How long Stop (and a forced Delete) waits for the job to end.
+    autostart : bool
+        Start the refresher now (unless the job has already ended).
+
+    Attributes
+    ----------
+    stop_button, delete_button, confirm_button, cancel_button : ipywidgets.Button
+        Drive them with ``.click()``.  Stop is disabled once the job can no
+        longer be stopped; Delete asks for confirmation first.
+    status : ipywidgets.HTML
+        The coloured status badge (DOM class ``modelarts-status``).
+    state : JobState or None
+        The state the badge shows.
+    deleted : bool
+        The job was deleted through this widget.
+    output : ipywidgets.Output
+        Every result and error appears here.
+    refresher : Refresher
+        The background poller; ends on a terminal state or :meth:`close`.
+
+    Examples
+    --------
+    >>> controls = JobControls(job)          # doctest: +SKIP
+    >>> controls.stop_button.click()         # doctest: +SKIP
+    >>> controls.join(60); controls.state    # doctest: +SKIP
+    <JobState.KILLED: 12>
+    """
+
+    def __init__(
+        self,
+        job: Any,
+        *,
+        interval: float = 1.0,
+        max_interval: float = 10.0,
+        stop_timeout: float = 600.0,
+        autostart: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.job = job
+        self.stop_timeout = stop_timeout
+        self.state: Optional[JobState] = parse_state(getattr(job, "status", None))
+        self.deleted = False
+
+        self.header = widgets.HTML(header_html(job.job_name, job.job_id, job.version_id))
+        self.status = StatusBadge(self.state)
+        self.elapsed = widgets.Label()
+        self.stop_button = make_button("Stop", style="warning", icon="stop", tooltip="Stop the job")
+        self.stop_button.on_click(lambda _b: self.stop())
+        self.deleter = ConfirmDelete(self._describe, self._delete_confirmed)
+        self.delete_button = self.deleter.delete_button
+        self.confirm_button = self.deleter.confirm_button
+        self.cancel_button = self.deleter.cancel_button
+        self.output = widgets.Output(layout=widgets.Layout(**_OUTPUT_LAYOUT))
+        self.reporter = Reporter(self.output)
+        self.actions = ActionRunner(self.reporter, name=f"modelarts-job-{job.job_id}")
+        self.refresher = Refresher(
+            self._poll,
+            interval=interval,
+            max_interval=max(max_interval, interval),
+            on_error=self.reporter.poll_failed,
+            name=f"modelarts-refresh-{job.job_id}",
+        )
+        self.add_class("modelarts-job-controls")
+        self.children = (
+            self.header,
+            widgets.HBox([self.status, self.elapsed]),
+            widgets.HBox([self.stop_button, self.deleter]),
+            self.output,
+        )
+        self._show_state(self.state)
+        self._sync_buttons(force=True)
+        if autostart and not self.done:
+            self.refresher.start()
+
+    # -- public actions ----------------------------------------------------
+
+    @property
+    def label(self) -> str:
+        """``<name> (<id>)``, as the messages and the confirmation name the job."""
+        return f"{self.job.job_name} ({self.job.job_id})"
+
+    @property
+    def done(self) -> bool:
+        """The job has ended or was deleted; nothing will change any more."""
+        return self.deleted or (self.state is not None and self.state.is_terminal)
+
+    def stop(self, background: bool = True) -> None:
+        """Stop the job and wait for it to end (what the Stop button does).
+
+        Parameters
+        ----------
+        background : bool
+            Run on a thread (the default) so the notebook stays responsive;
+            use :meth:`join` to wait for it.
+        """
+
+        def work() -> str:
+            self.job.stop(wait=True, timeout=self.stop_timeout)
+            return f"Stopped {self.label}: {self._refresh_now()}"
+
+        self.actions.run(
+            f"Stop {self.label}",
+            work,
+            buttons=[self.stop_button, self.delete_button, self.confirm_button],
+            busy={self.stop_button: "Stopping…"},
+            done=self._after_action,
+            background=background,
+        )
+        self.refresher.wake()
+
+    def delete(self, force: Optional[bool] = None, background: bool = True) -> None:
+        """Delete the job without asking (what Confirm does).
+
+        Parameters
+        ----------
+        force : bool, optional
+            Stop a running job first; by default, whenever it has not ended.
+        background : bool
+            Run on a thread (the default); use :meth:`join` to wait for it.
+        """
+        force = self._describe()[1] if force is None else force
+
+        def work() -> str:
+            self.job.delete_job(force=force)
+            self.deleted = True
+            self.refresher.close()
+            return f"Deleted {self.label}"
+
+        self.actions.run(
+            f"Delete {self.label}",
+            work,
+            buttons=[self.stop_button, self.delete_button],
+            busy={self.delete_button: "Stopping and deleting…" if force else "Deleting…"},
+            done=self._after_action,
+            background=background,
+        )
+
+    def join(self, timeout: Optional[float] = None) -> bool:
+        """Wait for the work started by clicks (not for the refresher).
+
+        Returns
+        -------
+        bool
+            ``True`` if no click's work is still running.
+        """
+        return self.actions.join(timeout)
+
+    def close(self) -> None:
+        """Stop the refresher, then close the widget."""
+        self.refresher.close()
+        super().close()
+
+    def __repr__(self) -> str:
+        state = DELETED if self.deleted else (self.state or "UNKNOWN")
+        return f"JobControls(job_name={self.job.job_name!r}, job_id={self.job.job_id!r}, status={str(state)})"
+
+    # -- internals -----------------------------------------------------------
+
+    def _describe(self) -> Tuple[str, bool]:
+        return self.label, self.state is None or not self.state.is_terminal
+
+    def _delete_confirmed(self, force: bool) -> None:
+        self.delete(force=force)
+
+    def _refresh_now(self) -> Optional[JobState]:
+        state = parse_state(self.job.refresh())
+        self._show_state(state)
+        return state
+
+    def _poll(self) -> Poll:
+        if self.deleted:
+            return Poll.DONE
+        before = self.state
+        state = self._refresh_now()
+        self.reporter.poll_succeeded()
+        self._sync_buttons()
+        if self.done:
+            return Poll.DONE
+        return Poll.SAME if state == before else Poll.CHANGED
+
+    def _after_action(self) -> None:
+        if self.deleted:
+            self.status.show(DELETED)
+        self._sync_buttons(force=True)
+
+    def _show_state(self, state: Optional[JobState]) -> None:
+        if state is not None:
+            self.state = state
+        if not self.deleted and self.status.state != self.state:
+            self.status.show(self.state)
+        terminal = self.state is not None and self.state.is_terminal
+        ms = elapsed_ms(getattr(self.job, "create_time", None), getattr(self.job, "duration", None), terminal)
+        self.elapsed.value = f"elapsed {format_duration(ms)}"
+
+    def _sync_buttons(self, force: bool = False) -> None:
+        """Enable the buttons the state allows; left alone while a click's work runs."""
+        if self.actions.busy and not force:
+            return
+        can_stop = self.state is None or self.state.can_stop
+        self.stop_button.disabled = self.deleted or not can_stop
+        self.delete_button.disabled = self.deleted
+        if self.deleted:
+            self.deleter.cancel()

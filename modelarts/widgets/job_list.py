@@ -1,0 +1,295 @@
+"""``JobList``: the notebook view of ``Estimator.get_job_list``.
+
+A filter bar (status, name search, order, page size, Refresh), a table of
+:class:`~modelarts.widgets.job_row.JobRow` with per-row Stop and Delete, a
+pager, and an output area for every result and error.  A
+:class:`~modelarts.widgets.refresher.Refresher` reloads the current page in the
+background until :meth:`JobList.close`; rows are updated in place, so an open
+delete confirmation survives a refresh.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from typing import Any, Callable, Dict, List, Mapping, Optional, Union
+
+import ipywidgets as widgets
+
+from modelarts.exceptions import APIError
+from modelarts.states import JobState
+from modelarts.widgets.actions import ActionRunner, Reporter
+from modelarts.widgets.job_row import JobRow, header_row
+from modelarts.widgets.parts import make_button
+from modelarts.widgets.refresher import Poll, Refresher
+from modelarts.widgets.render import parse_state
+
+__all__ = ["EstimatorBackend", "JobList"]
+
+_PAGE_SIZES = (5, 10, 20, 50, 100)
+
+
+class EstimatorBackend:
+    """The three calls :class:`JobList` makes, through ``Estimator``'s class API.
+
+    Parameters
+    ----------
+    session : modelarts.session.Session
+        Passed as ``modelarts_session`` to every call.
+    """
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+
+    def list_jobs(self, **query: Any) -> Mapping[str, Any]:
+        """``Estimator.get_job_list(session, **query)``."""
+        from modelarts.estimator import Estimator
+
+        return Estimator.get_job_list(self.session, **query)
+
+    def stop(self, job_id: Any, version_id: Any) -> Any:
+        """``Estimator(session, job_id=, version_id=).stop_job_version()``."""
+        from modelarts.estimator import Estimator
+
+        return Estimator(self.session, job_id=job_id, version_id=version_id).stop_job_version()
+
+    def delete(self, job_id: Any, force: bool) -> Any:
+        """``Estimator.delete_job_by_id(..., force=force)``."""
+        from modelarts.estimator import Estimator
+
+        return Estimator.delete_job_by_id(modelarts_session=self.session, job_id=job_id, force=force)
+
+
+class JobList(widgets.VBox):
+    """The training jobs of a session as a live table with Stop and Delete.
+
+    Parameters
+    ----------
+    session : Session
+        The ModelArts session to list with.
+    status : JobState, int or str, optional
+        Show only jobs in this state.
+    per_page, page : int
+        Page size and the page shown first (1-based).
+    sort_by, order : str
+        Passed to ``get_job_list`` as ``sortBy`` and ``order`` (``"desc"`` or ``"asc"``).
+    search_content : str, optional
+        Show only jobs whose name contains this text.
+    interval, max_interval : float
+        The refresher's first and longest wait between reloads, in seconds.
+    autostart : bool
+        Start the refresher (whose first poll loads the page) now.
+    backend : EstimatorBackend, optional
+        What makes the calls; tests pass a fake.
+
+    Attributes
+    ----------
+    status_filter, search, order, per_page : ipywidgets widgets
+        The filter bar; changing one reloads from page 1.
+    refresh_button, prev_button, next_button : ipywidgets.Button
+        Reload; previous and next page.
+    page : int
+        The page shown.
+    total : int
+        ``job_total_count`` of the latest answer.
+    output : ipywidgets.Output
+        Every result and error.
+    refresher : Refresher
+        Reloads in the background until :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        session: Any,
+        status: Union[JobState, int, str, None] = None,
+        per_page: int = 10,
+        page: int = 1,
+        sort_by: str = "create_time",
+        order: str = "desc",
+        search_content: Optional[str] = None,
+        *,
+        interval: float = 2.0,
+        max_interval: float = 30.0,
+        autostart: bool = True,
+        backend: Optional[EstimatorBackend] = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.backend = backend if backend is not None else EstimatorBackend(session)
+        self.sort_by = sort_by
+        self.page = max(int(page), 1)
+        self.total = 0
+        self._rows: Dict[str, JobRow] = {}
+        self._load_lock = threading.Lock()
+        states = [("All states", None)] + [(s.name, s) for s in JobState]
+        self.status_filter = widgets.Dropdown(options=states, value=parse_state(status), description="Status")
+        self.search = widgets.Text(value=search_content or "", placeholder="job name contains…", continuous_update=False)
+        self.order = widgets.Dropdown(options=[("Newest first", "desc"), ("Oldest first", "asc")], value=order)
+        sizes = sorted(set(_PAGE_SIZES) | {int(per_page)})
+        self.per_page = widgets.Dropdown(options=sizes, value=int(per_page), description="Per page")
+        self.refresh_button = make_button("Refresh", icon="refresh", tooltip="Reload this page now")
+        self.prev_button = make_button("Previous", icon="chevron-left")
+        self.next_button = make_button("Next", icon="chevron-right")
+        self.page_label = widgets.Label()
+        self.table = widgets.VBox()
+        self.output = widgets.Output(layout=widgets.Layout(max_height="12em", overflow="auto"))
+        self.reporter = Reporter(self.output)
+        self.actions = ActionRunner(self.reporter, name="modelarts-job-list")
+        self.refresher = Refresher(
+            self._poll, interval=interval, max_interval=max(max_interval, interval),
+            on_error=self.reporter.poll_failed, name="modelarts-job-list-refresh",
+        )
+        for control in (self.status_filter, self.search, self.order, self.per_page):
+            control.observe(lambda _change: self._goto(1), names="value")
+        self.refresh_button.on_click(lambda _b: self._goto(self.page))
+        self.prev_button.on_click(lambda _b: self._goto(self.page - 1))
+        self.next_button.on_click(lambda _b: self._goto(self.page + 1))
+        self.add_class("modelarts-job-list")
+        self.children = (
+            widgets.HBox([self.status_filter, self.search, self.order, self.per_page, self.refresh_button]),
+            self.table,
+            widgets.HBox([self.prev_button, self.page_label, self.next_button]),
+            self.output,
+        )
+        self._draw_table()
+        if autostart:
+            self.refresher.start()
+
+    # -- public API ----------------------------------------------------------
+
+    @property
+    def rows(self) -> List[JobRow]:
+        """The rows shown, in table order."""
+        return [child for child in self.table.children if isinstance(child, JobRow)]
+
+    def row(self, job_id: Any) -> JobRow:
+        """The row of ``job_id``; ``KeyError`` if it is not on this page."""
+        return self._rows[str(job_id)]
+
+    @property
+    def pages(self) -> int:
+        """How many pages the latest answer spans (at least 1)."""
+        return max(1, math.ceil(self.total / int(self.per_page.value)))
+
+    def query(self) -> Dict[str, Any]:
+        """The keyword arguments of the next ``get_job_list`` call."""
+        state = self.status_filter.value
+        return {
+            "status": None if state is None else int(state),
+            "per_page": int(self.per_page.value),
+            "page": self.page,
+            "sortBy": self.sort_by,
+            "order": self.order.value,
+            "search_content": self.search.value or None,
+        }
+
+    def reload(self) -> bool:
+        """Fetch the current page now (on this thread) and redraw.
+
+        Returns
+        -------
+        bool
+            Something shown changed.
+
+        Raises
+        ------
+        ModelArtsError
+            The list call failed; the table keeps what it showed.
+        """
+        with self._load_lock:
+            answer = self._fetch()
+            if not answer.get("jobs") and self.page > self.pages:  # the last page emptied
+                self.page = self.pages
+                answer = self._fetch()
+            changed = False
+            rows: List[JobRow] = []
+            for job in answer.get("jobs") or []:
+                key = str(job["job_id"])
+                row = self._rows.get(key)
+                if row is None:
+                    row = self._rows[key] = JobRow(job, self._stop_row, self._delete_row)
+                    changed = True
+                else:
+                    changed = row.update(job) or changed
+                rows.append(row)
+            changed = changed or [r.job_id for r in rows] != [r.job_id for r in self.rows]
+            for key in set(self._rows) - {str(r.job_id) for r in rows}:
+                self._rows.pop(key).close()
+            self._draw_table(rows)
+            return changed
+
+    def join(self, timeout: Optional[float] = None) -> bool:
+        """Wait for the work started by clicks and filter changes.
+
+        Returns
+        -------
+        bool
+            ``True`` if none is still running.
+        """
+        return self.actions.join(timeout)
+
+    def close(self) -> None:
+        """Stop the refresher, then close the widget."""
+        self.refresher.close()
+        super().close()
+
+    # -- internals -----------------------------------------------------------
+
+    def _fetch(self) -> Mapping[str, Any]:
+        answer = self.backend.list_jobs(**self.query())
+        if answer.get("is_success") is False:
+            raise APIError(200, str(answer.get("error_code", "")), str(answer.get("error_msg", "")), body=answer)
+        self.total = int(answer.get("job_total_count") or 0)
+        return answer
+
+    def _draw_table(self, rows: Optional[List[JobRow]] = None) -> None:
+        rows = self.rows if rows is None else rows
+        empty = [] if rows else [widgets.HTML("<i>No training jobs.</i>")]
+        self.table.children = (header_row(), *rows, *empty)
+        self.page_label.value = f"Page {self.page} of {self.pages} · {self.total} jobs"
+        self.prev_button.disabled = self.page <= 1
+        self.next_button.disabled = self.page >= self.pages
+
+    def _goto(self, page: int) -> None:
+        self.page = max(1, min(page, self.pages))
+        controls = [self.refresh_button, self.prev_button, self.next_button]
+        self.actions.run("Reload", self._reload_quietly, buttons=controls, done=self._draw_table)
+        self.refresher.wake()
+
+    def _reload_quietly(self) -> None:
+        self.reload()
+        self.reporter.poll_succeeded()
+
+    def _poll(self) -> Poll:
+        changed = self.reload()
+        self.reporter.poll_succeeded()
+        return Poll.CHANGED if changed else Poll.SAME
+
+    def _row_action(self, row: JobRow, action: str, work: Callable[[], str], busy_text: str, button: widgets.Button) -> None:
+        row.busy = True
+
+        def done() -> None:
+            row.busy = False
+            if row.deleted:
+                row.mark_deleted()
+            row.sync_buttons()
+            self.refresher.wake()
+
+        buttons = [row.stop_button, row.delete_button]
+        self.actions.run(action, work, buttons=buttons, busy={button: busy_text}, done=done)
+
+    def _stop_row(self, row: JobRow) -> None:
+        def work() -> str:
+            self.backend.stop(row.job_id, row.version_id)
+            return f"Stop requested for {row.label}"
+
+        self._row_action(row, f"Stop {row.label}", work, "Stopping…", row.stop_button)
+
+    def _delete_row(self, row: JobRow, force: bool) -> None:
+        def work() -> str:
+            self.backend.delete(row.job_id, force)
+            row.deleted = True
+            return f"Deleted {row.label}"
+
+        text = "Stopping and deleting…" if force else "Deleting…"
+        self._row_action(row, f"Delete {row.label}", work, text, row.delete_button)
