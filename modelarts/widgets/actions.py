@@ -15,15 +15,34 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Callable, Dict, Optional, Sequence
+from typing import Any, Callable, Dict, Mapping, Optional, Sequence
 
 import ipywidgets as widgets
 
+from modelarts.exceptions import APIError
 from modelarts.widgets.render import format_error
 
-__all__ = ["ActionRunner", "Reporter"]
+__all__ = ["ActionRunner", "Reporter", "checked"]
 
 logger = logging.getLogger("modelarts.widgets")
+
+
+def checked(result: Any) -> Any:
+    """``result``, unless it is a documented failure dict: then raise it.
+
+    With ``Session(errors="return")`` the SDK returns
+    ``{"is_success": False, "error_code", "error_msg"}`` instead of raising;
+    the widgets must still show that as an error, not as a success.
+
+    Raises
+    ------
+    APIError
+        ``result`` has ``is_success: False`` (``status_code`` 0: not known).
+    """
+    if isinstance(result, Mapping) and result.get("is_success") is False:
+        code, message = str(result.get("error_code") or ""), str(result.get("error_msg") or "")
+        raise APIError(0, code, message, body=dict(result))
+    return result
 
 
 class Reporter:

@@ -19,7 +19,7 @@ from typing import Any, Optional, Tuple
 import ipywidgets as widgets
 
 from modelarts.states import JobState
-from modelarts.widgets.actions import ActionRunner, Reporter
+from modelarts.widgets.actions import ActionRunner, Reporter, checked
 from modelarts.widgets.parts import ConfirmDelete, StatusBadge, make_button
 from modelarts.widgets.refresher import Poll, Refresher
 from modelarts.widgets.render import (
@@ -145,7 +145,7 @@ class JobControls(widgets.VBox):
         """
 
         def work() -> str:
-            self.job.stop(wait=True, timeout=self.stop_timeout)
+            checked(self.job.stop(wait=True, timeout=self.stop_timeout))
             return f"Stopped {self.label}: {self._refresh_now()}"
 
         self.actions.run(
@@ -171,7 +171,7 @@ class JobControls(widgets.VBox):
         force = self._describe()[1] if force is None else force
 
         def work() -> str:
-            self.job.delete_job(force=force)
+            checked(self.job.delete_job(force=force))
             self.deleted = True
             self.refresher.close()
             return f"Deleted {self.label}"

@@ -16,9 +16,8 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
 import ipywidgets as widgets
 
-from modelarts.exceptions import APIError
 from modelarts.states import JobState
-from modelarts.widgets.actions import ActionRunner, Reporter
+from modelarts.widgets.actions import ActionRunner, Reporter, checked
 from modelarts.widgets.job_row import JobRow, header_row
 from modelarts.widgets.parts import make_button
 from modelarts.widgets.refresher import Poll, Refresher
@@ -236,9 +235,7 @@ class JobList(widgets.VBox):
     # -- internals -----------------------------------------------------------
 
     def _fetch(self) -> Mapping[str, Any]:
-        answer = self.backend.list_jobs(**self.query())
-        if answer.get("is_success") is False:
-            raise APIError(200, str(answer.get("error_code", "")), str(answer.get("error_msg", "")), body=answer)
+        answer = checked(self.backend.list_jobs(**self.query()))
         self.total = int(answer.get("job_total_count") or 0)
         return answer
 
@@ -280,14 +277,14 @@ class JobList(widgets.VBox):
 
     def _stop_row(self, row: JobRow) -> None:
         def work() -> str:
-            self.backend.stop(row.job_id, row.version_id)
+            checked(self.backend.stop(row.job_id, row.version_id))
             return f"Stop requested for {row.label}"
 
         self._row_action(row, f"Stop {row.label}", work, "Stopping…", row.stop_button)
 
     def _delete_row(self, row: JobRow, force: bool) -> None:
         def work() -> str:
-            self.backend.delete(row.job_id, force)
+            checked(self.backend.delete(row.job_id, force))
             row.deleted = True
             return f"Deleted {row.label}"
 

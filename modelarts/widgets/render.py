@@ -181,7 +181,8 @@ def format_error(err: BaseException, action: str = "") -> str:
     'Stop failed: ConflictError ModelArts.2796: not running (HTTP 409)'
     """
     if isinstance(err, APIError):
-        text = f"{type(err).__name__} {err.error_code}: {err.error_msg} (HTTP {err.status_code})"
+        text = f"{type(err).__name__} {err.error_code}: {err.error_msg}"
+        text += f" (HTTP {err.status_code})" if err.status_code else ""
     else:
         detail = str(err) or repr(err)
         text = f"{type(err).__name__}: {detail}"

@@ -98,3 +98,19 @@ def test_concurrent_writes_are_all_kept():
     for t in threads:
         t.join(5)
     assert len(out.outputs) == 200
+
+
+def test_checked_turns_failure_dicts_into_errors():
+    """errors="return" sessions answer with a failure dict; that is an error, not a result."""
+    from modelarts.exceptions import APIError
+    from modelarts.widgets.actions import checked
+    from modelarts.widgets.render import format_error
+
+    assert checked({"is_success": True}) == {"is_success": True}
+    assert checked(None) is None
+    try:
+        checked({"is_success": False, "error_code": "ModelArts.2775", "error_msg": "no such job"})
+    except APIError as err:
+        assert format_error(err) == "APIError ModelArts.2775: no such job"
+    else:
+        raise AssertionError("no error raised")

@@ -231,3 +231,13 @@ def test_refresher_does_not_re_enable_stop_during_a_stop(make_controls):
     assert controls.stop_button.disabled
     job.gate.set()
     assert controls.join(5)
+
+
+def test_failure_dicts_are_shown_as_errors(make_controls):
+    """With Session(errors="return") a failed stop is reported, not 'Stopped'."""
+    job = FakeJob()
+    job.stop = lambda wait=False, timeout=None: {"is_success": False, "error_code": "X.1", "error_msg": "nope"}
+    controls = make_controls(job, autostart=False)
+    controls.stop(background=False)
+    assert "Stop demo (101) failed: APIError X.1: nope" in _text(controls, "stderr")
+    assert "Stopped" not in _text(controls, "stdout")
