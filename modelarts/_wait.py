@@ -1,0 +1,201 @@
+"""Waiting for a job: the poll loop and the progress display.
+
+:func:`poll_until_terminal` is the one loop every wait goes through
+(``TrainingJob.wait``, ``stop(wait=True)``, ``delete_job(force=True)``,
+``fit(wait=True)``).  It stops on *every* terminal state, never on KILLING,
+and raises :class:`~modelarts.exceptions.WaitTimeoutError` at the deadline.
+``sleep`` and ``clock`` are injectable so unit tests never really sleep.
+
+The progress display is text (a line per status change) or, inside a
+Jupyter kernel with ipywidgets installed, a progress bar.  ipywidgets is
+imported only when a bar is actually shown.
+
+Examples
+--------
+>>> states = iter([JobState.RUNNING, JobState.COMPLETED])
+>>> poll_until_terminal(lambda: next(states), poll=1, sleep=lambda s: None)
+<JobState.COMPLETED: 10>
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any, Callable, Iterable, Optional, TextIO
+
+from modelarts.exceptions import WaitTimeoutError
+from modelarts.states import JobState
+
+__all__ = [
+    "Progress",
+    "TextProgress",
+    "WidgetProgress",
+    "format_elapsed",
+    "make_progress",
+    "poll_until_terminal",
+]
+
+Sleep = Callable[[float], None]
+Clock = Callable[[], float]
+
+#: How far along a job in each in-flight state is, for the progress bar.
+_FRACTION = {
+    JobState.UNKNOWN: 0.0,
+    JobState.INIT: 0.1,
+    JobState.IMAGE_CREATING: 0.2,
+    JobState.SUBMIT_TRYING: 0.3,
+    JobState.WAITING: 0.4,
+    JobState.SCALING: 0.5,
+    JobState.RUNNING: 0.6,
+    JobState.CHECK_INIT: 0.7,
+    JobState.CHECK_RUNNING: 0.8,
+    JobState.CHECK_RUNNING_COMPLETED: 0.9,
+    JobState.KILLING: 0.9,
+}
+
+
+def format_elapsed(seconds: float) -> str:
+    """``75.2`` → ``'1m15s'``; ``3700`` → ``'1h01m40s'``."""
+    whole = int(max(seconds, 0))
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m{secs:02d}s"
+    return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+
+
+def poll_until_terminal(
+    refresh: Callable[[], JobState],
+    *,
+    timeout: Optional[float] = None,
+    poll: float = 5.0,
+    sleep: Optional[Sleep] = None,
+    clock: Optional[Clock] = None,
+    on_update: Optional[Callable[[JobState, float], None]] = None,
+    what: str = "job",
+) -> JobState:
+    """Call ``refresh()`` every ``poll`` seconds until it returns a terminal state.
+
+    Raises
+    ------
+    WaitTimeoutError
+        ``timeout`` seconds passed first; ``err.last_status`` is the last state seen.
+    ValueError
+        ``poll`` is not positive or ``timeout`` is negative.
+    """
+    if isinstance(poll, bool) or not isinstance(poll, (int, float)) or poll <= 0:
+        raise ValueError(f"poll must be a positive number of seconds, got {poll!r}")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0):
+        raise ValueError(f"timeout must be None or a non-negative number of seconds, got {timeout!r}")
+    sleep = sleep or time.sleep
+    clock = clock or time.monotonic
+    start = clock()
+    while True:
+        state = refresh()
+        elapsed = clock() - start
+        if on_update is not None:
+            on_update(state, elapsed)
+        if state.is_terminal:
+            return state
+        if timeout is not None and elapsed >= timeout:
+            raise WaitTimeoutError(
+                f"{what} is still {state.name} after {format_elapsed(elapsed)} (timeout {timeout}s)",
+                last_status=state,
+            )
+        sleep(poll if timeout is None else max(min(poll, timeout - elapsed), 0.0))
+
+
+class Progress:
+    """Shows a wait: ``update`` on every poll, ``log`` for new log lines, ``close`` at the end."""
+
+    def update(self, state: JobState, elapsed: float) -> None:
+        """A poll returned ``state`` after ``elapsed`` seconds."""
+
+    def log(self, lines: Iterable[str]) -> None:
+        """New log lines of the job."""
+
+    def close(self, state: Optional[JobState], elapsed: float) -> None:
+        """The wait ended (``state`` is ``None`` if it ended by an error)."""
+
+
+class TextProgress(Progress):
+    """One line per status change, plus the log lines, on ``stream`` (default stdout)."""
+
+    def __init__(self, label: str, stream: Optional[TextIO] = None) -> None:
+        self.label = label
+        self.stream = stream
+        self._last: Optional[JobState] = None
+
+    def _print(self, text: str) -> None:
+        print(text, file=self.stream or sys.stdout, flush=True)
+
+    def update(self, state: JobState, elapsed: float) -> None:
+        if state is not self._last:
+            self._last = state
+            self._print(f"[{format_elapsed(elapsed):>8}] {self.label}: {state.name}")
+
+    def log(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self._print(line)
+
+    def close(self, state: Optional[JobState], elapsed: float) -> None:
+        if state is not None:
+            self._print(f"{self.label} ended {state.name} after {format_elapsed(elapsed)}")
+
+
+class WidgetProgress(Progress):
+    """A progress bar with status and elapsed time; log lines print below it."""
+
+    def __init__(self, label: str) -> None:
+        import ipywidgets  # lazy: only notebooks pay for it
+        from IPython.display import display
+
+        self.label = label
+        self.bar = ipywidgets.FloatProgress(value=0.0, min=0.0, max=1.0, bar_style="info")
+        self.text = ipywidgets.HTML(value=f"{label}: starting")
+        self.box = ipywidgets.HBox([self.bar, self.text])
+        display(self.box)
+
+    def update(self, state: JobState, elapsed: float) -> None:
+        self.bar.value = 1.0 if state.is_terminal else _FRACTION.get(state, 0.5)
+        self.text.value = f"{self.label}: <b>{state.name}</b> · {format_elapsed(elapsed)}"
+
+    def log(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            print(line, flush=True)
+
+    def close(self, state: Optional[JobState], elapsed: float) -> None:
+        if state is None:
+            self.bar.bar_style = "danger"
+            return
+        self.bar.value = 1.0
+        self.bar.bar_style = "success" if state.is_success else "warning" if state.is_stopped else "danger"
+        self.text.value = f"{self.label}: <b>{state.name}</b> after {format_elapsed(elapsed)}"
+
+
+def _in_notebook() -> bool:
+    ipython = sys.modules.get("IPython")
+    if ipython is None:
+        return False
+    try:
+        shell: Any = ipython.get_ipython()  # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - any failure just means "not a notebook"
+        return False
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
+def make_progress(label: str, mode: Any = "auto") -> Progress:
+    """The display for a wait: ``"auto"``/``True`` (bar in a notebook, else text),
+    ``"text"``, ``"widget"`` or ``False``/``None`` (nothing)."""
+    if mode in (False, None):
+        return Progress()
+    if mode == "text":
+        return TextProgress(label)
+    if mode == "widget" or (mode in ("auto", True) and _in_notebook()):
+        try:
+            return WidgetProgress(label)
+        except ImportError:
+            return TextProgress(label)
+    if mode in ("auto", True):
+        return TextProgress(label)
+    raise ValueError(f"progress must be 'auto', 'text', 'widget', True or False, got {mode!r}")
