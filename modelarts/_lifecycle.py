@@ -1,0 +1,209 @@
+"""Job-level operations and the stop/delete rules shared by Estimator and TrainingJob.
+
+:class:`Job` is a job addressed by ``job_id`` alone (an ``Estimator`` bound
+without a ``version_id`` delegates to it); ``TrainingJob`` extends it with a
+version.  The rules, from ``peers.md`` §0–2:
+
+* stop is idempotent: a job that already ended (or is being killed) is not sent
+  a stop, and a 409 ``ModelArts.2796`` that races with the job ending is not an error;
+* deleting a running job is refused with a conflict that says what to do;
+  ``force=True`` stops every live version, waits, then deletes;
+* ``missing_ok=True`` turns "job not found" into success, so deleting twice works.
+
+Examples
+--------
+>>> Job(session, "155500").delete_job(force=True)     # doctest: +SKIP
+{'is_success': True}
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable, ClassVar, Dict, List, Optional, Type
+
+from modelarts import _api
+from modelarts._validate import check_id, check_text
+from modelarts._wait import Clock, Sleep, format_elapsed, poll_until_terminal
+from modelarts.exceptions import APIError, ConflictError
+from modelarts.models import JobCreated, JobInfo, JobVersionList
+from modelarts.states import JobState
+
+__all__ = ["Job", "create_version", "delete_job", "delete_version", "stop_version"]
+
+log = logging.getLogger(__name__)
+
+
+def _explain(err: ConflictError, what: str, hint: str) -> ConflictError:
+    """The same conflict, with a message that says how to proceed."""
+    message = f"{what} cannot be deleted while it runs ({err.error_msg}); {hint}"
+    return type(err)(err.status_code, err.error_code, message, err.request_id, err.body)
+
+
+def stop_version(session: Any, job_id: str, version_id: str, refresh: Callable[[], JobState]) -> JobState:
+    """Send the stop unless the version has ended or is being killed; return its state."""
+    state = refresh()
+    if state.is_terminal or state is JobState.KILLING:
+        log.info("job %s version %s is already %s; not sending a stop", job_id, version_id, state.name)
+        return state
+    try:
+        _api.stop_version(session, job_id, version_id)
+    except ConflictError:
+        state = refresh()
+        if not (state.is_terminal or state is JobState.KILLING):
+            raise
+        log.info("job %s version %s ended (%s) before the stop arrived", job_id, version_id, state.name)
+        return state
+    return refresh()
+
+
+def delete_version(session: Any, job_id: str, version_id: str) -> Dict[str, Any]:
+    """``DELETE …/versions/{version_id}``, with a helpful message when it is still running."""
+    try:
+        return _api.delete_version(session, job_id, version_id)
+    except ConflictError as err:
+        hint = "stop it first with stop_job_version(), then delete it"
+        raise _explain(err, f"version {version_id} of job {job_id}", hint) from err
+
+
+def _state_of(session: Any, job_id: str, version_id: str) -> Callable[[], JobState]:
+    return lambda: JobInfo.from_api(_api.get_version(session, job_id, version_id)).status
+
+
+def _stop_all(session: Any, job_id: str, timeout: Optional[float], poll: float, sleep: Optional[Sleep],
+              clock: Clock) -> None:  # fmt: skip
+    """Stop every live version of the job and wait until all are terminal."""
+    deadline = None if timeout is None else clock() + timeout
+    listing = JobVersionList.from_api(_api.list_versions(session, job_id))
+    live = [v.version_id for v in listing.versions if not v.status.is_terminal]
+    for version_id in live:
+        stop_version(session, job_id, version_id, _state_of(session, job_id, version_id))
+    for version_id in live:
+        left = None if deadline is None else max(deadline - clock(), 0.0)
+        poll_until_terminal(_state_of(session, job_id, version_id), timeout=left, poll=poll, sleep=sleep,
+                            clock=clock, what=f"job {job_id} version {version_id}")  # fmt: skip
+
+
+def delete_job(
+    session: Any,
+    job_id: Any,
+    *,
+    force: bool = False,
+    missing_ok: bool = False,
+    timeout: Optional[float] = None,
+    poll: float = 5.0,
+    sleep: Optional[Sleep] = None,
+    clock: Optional[Clock] = None,
+) -> Dict[str, Any]:
+    """``DELETE /training-jobs/{job_id}`` with the ``force`` and ``missing_ok`` rules."""
+    job_id = check_id(job_id, "job_id")
+    clock = clock or time.monotonic
+    try:
+        if force:
+            started = clock()
+            _stop_all(session, job_id, timeout, poll, sleep, clock)
+            log.info("job %s stopped after %s; deleting it", job_id, format_elapsed(clock() - started))
+        return _api.delete_job(session, job_id)
+    except ConflictError as err:
+        hint = "stop it first (job.stop(wait=True)) or pass force=True to stop, wait and delete it"
+        raise _explain(err, f"job {job_id}", hint) from err
+    except APIError as err:
+        if missing_ok and _api.is_missing(err):
+            log.info("job %s does not exist; nothing to delete", job_id)
+            return {"is_success": True}
+        raise
+
+
+def create_version(
+    session: Any,
+    job_id: str,
+    pre_version_id: str,
+    config: Callable[[], Dict[str, Any]],
+    job_desc: Optional[str],
+    wait: bool,
+    factory: Type[Any],
+) -> Any:
+    """POST a new version built from ``config()``; return ``factory.from_created(...)``.
+
+    In ``errors="return"`` mode a failed call returns the failure dict.
+    """
+
+    def create() -> Any:
+        body: Dict[str, Any] = {"config": {**config(), "pre_version_id": int(pre_version_id)}}
+        if job_desc is not None:
+            body["job_desc"] = job_desc
+        created = JobCreated.from_api({"job_id": job_id, **_api.create_version(session, job_id, body)})
+        return factory.from_created(session, created)
+
+    job = _api.guarded(session, create)
+    if wait and not isinstance(job, dict):
+        job.follow()
+    return job
+
+
+class Job:
+    """A training job by ``job_id``: the operations that need no version."""
+
+    #: Default seconds between polls when waiting (``TrainingJob.wait``, ``delete_job(force=True)``).
+    poll_interval: ClassVar[float] = 5.0
+
+    def __init__(self, session: Any, job_id: Any) -> None:
+        self.session = session
+        self.job_id: str = check_id(job_id, "job_id")
+
+    @_api.documented
+    def update_job_description(self, description: str) -> Dict[str, Any]:
+        """Set the job's description (0–256 characters); ``{"is_success": True}``."""
+        return _api.update_job(self.session, self.job_id, check_text(description, "description", 256, optional=False))
+
+    @_api.documented
+    def get_job_version_info(self) -> Dict[str, Any]:
+        """``job_id, job_name, job_desc, version_count, versions[]`` (page modelarts_04_0170)."""
+        return _api.list_versions(self.session, self.job_id)
+
+    def get_job_version_object_list(self, is_show: bool = True) -> Any:
+        """Every version as a ``TrainingJob``, newest first; ``is_show`` prints a table."""
+        from modelarts.job import TrainingJob  # job.py builds on this module
+
+        def versions() -> List[Any]:
+            listing = JobVersionList.from_api(_api.list_versions(self.session, self.job_id))
+            jobs = []
+            for info in listing.versions:
+                job = TrainingJob(self.session, self.job_id, info.version_id, info.job_name or listing.job_name,
+                                  status=info.status, create_time=info.create_time, duration=info.duration)  # fmt: skip
+                job.info = info
+                jobs.append(job)
+                if is_show:
+                    print(f"{info.version_name or '-':>6}  version_id={info.version_id:<8} {info.status.name:<12}"
+                          f" duration={format_elapsed((info.duration or 0) / 1000)}")  # fmt: skip
+            return jobs
+
+        return _api.guarded(self.session, versions)
+
+    @_api.documented
+    def delete_job(
+        self, force: bool = False, missing_ok: bool = False, *, timeout: Optional[float] = None,
+        poll: Optional[float] = None,
+    ) -> Dict[str, Any]:  # fmt: skip
+        """Delete the job and all its versions (page modelarts_04_0166).
+
+        Parameters
+        ----------
+        force:
+            Stop every running version, wait until it has ended, then delete.
+        missing_ok:
+            Succeed when the job does not exist (e.g. a second delete).
+        timeout, poll:
+            Bounds of the wait when ``force=True``.
+
+        Raises
+        ------
+        ConflictError
+            The job is still running and ``force`` is false; the message says to
+            stop it or pass ``force=True``.
+        """
+        poll = self.poll_interval if poll is None else poll
+        return delete_job(self.session, self.job_id, force=force, missing_ok=missing_ok, timeout=timeout, poll=poll)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(job_id={self.job_id!r})"

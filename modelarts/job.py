@@ -1,0 +1,321 @@
+"""``TrainingJob``: one version of a v1 training job, and its whole lifecycle.
+
+``Estimator.fit()`` returns a :class:`TrainingJob`; so do
+``create_job_version()`` and ``get_job_version_object_list()``.  The
+documented methods return the service's documented dicts (or, with
+``Session(errors="return")``, the documented failure dict instead of raising).
+The lifecycle verbs go further than SDK 1.1.7:
+
+* :meth:`TrainingJob.stop` is idempotent: on a job that already ended it sends
+  nothing and reports the final state; ``wait=True`` returns once it is terminal.
+* :meth:`TrainingJob.delete_job` refuses a running job with an error that says
+  what to do; ``force=True`` stops, waits and deletes; ``missing_ok=True`` makes a
+  second delete succeed.
+* :meth:`TrainingJob.wait` ends on every terminal state and lets the caller say
+  whether a stopped job counts as a failure.
+
+Examples
+--------
+>>> job = estimator.fit(inputs="/bucket/data/", job_name="demo")     # doctest: +SKIP
+>>> job.stop(wait=True, timeout=60)                                   # doctest: +SKIP
+{'is_success': True, 'status': <JobState.KILLED: 12>}
+>>> job.delete_job()                                                  # doctest: +SKIP
+{'is_success': True}
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Dict, List, Optional
+
+from modelarts import _api, _lifecycle
+from modelarts._config import config_from_version
+from modelarts._logs import LogFollower, log_query
+from modelarts._validate import check_data_source, check_id, check_session, check_text
+from modelarts._wait import Clock, Sleep, make_progress, poll_until_terminal
+from modelarts.exceptions import APIError, JobFailedError
+from modelarts.models import JobCreated, JobInfo
+from modelarts.states import JobState
+
+__all__ = ["TrainingJob"]
+
+log = logging.getLogger(__name__)
+
+
+class TrainingJob(_lifecycle.Job):
+    """A version of a training job, as returned by ``Estimator.fit()``.
+
+    Parameters
+    ----------
+    session:
+        The :class:`~modelarts.session.Session` to call through.
+    job_id, version_id:
+        Ids as ``str`` or ``int``; kept as decimal strings.
+    job_name:
+        Shown in ``repr``; filled in by :meth:`refresh` when not given.
+
+    Attributes
+    ----------
+    status : JobState
+        The status from the last :meth:`refresh` (``UNKNOWN`` before the first).
+    create_time, duration : int or None
+        Epoch milliseconds and running time in milliseconds, from the last refresh.
+    info : JobInfo or None
+        The typed details from the last refresh.
+
+    Examples
+    --------
+    >>> job = TrainingJob(session, job_id="182626", version_id=278813)   # doctest: +SKIP
+    >>> job.refresh()                                                     # doctest: +SKIP
+    <JobState.RUNNING: 8>
+    """
+
+    def __init__(
+        self,
+        session: Any,
+        job_id: Any,
+        version_id: Any,
+        job_name: Optional[str] = None,
+        *,
+        status: Any = None,
+        create_time: Optional[int] = None,
+        duration: Optional[int] = None,
+    ) -> None:
+        super().__init__(check_session(session), job_id)
+        self.version_id: str = check_id(version_id, "version_id")
+        self.job_name: Optional[str] = job_name
+        self.create_time = create_time
+        self.duration = duration
+        self.info: Optional[JobInfo] = None
+        self._status = JobState.UNKNOWN if status is None else JobState.parse(status)
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_created(cls, session: Any, created: JobCreated) -> "TrainingJob":
+        """The job described by a create (or create-version) answer."""
+        return cls(session, created.job_id, created.version_id, created.job_name or None,
+                   status=created.status, create_time=created.create_time)  # fmt: skip
+
+    # -- state -----------------------------------------------------------------------------
+    @property
+    def status(self) -> JobState:
+        """The :class:`~modelarts.states.JobState` seen by the last refresh."""
+        return self._status
+
+    def _absorb(self, body: Dict[str, Any]) -> JobInfo:
+        info = JobInfo.from_api(body)
+        with self._lock:
+            self.info = info
+            self._status = info.status
+            self.job_name = info.job_name or self.job_name
+            self.create_time = info.create_time if info.create_time is not None else self.create_time
+            self.duration = info.duration
+        return info
+
+    def refresh(self) -> JobState:
+        """Fetch the version's details; return (and remember) its status."""
+        return self._absorb(_api.get_version(self.session, self.job_id, self.version_id)).status
+
+    def wait(
+        self,
+        timeout: Optional[float] = None,
+        poll: Optional[float] = None,
+        *,
+        stopped_ok: bool = True,
+        raise_on_failure: bool = True,
+        progress: Any = False,
+        logs: bool = False,
+        sleep: Optional[Sleep] = None,
+        clock: Optional[Clock] = None,
+    ) -> JobState:
+        """Block until the job reaches a terminal state, and return it.
+
+        Parameters
+        ----------
+        timeout:
+            Seconds to wait at most (``None`` = no limit).
+        poll:
+            Seconds between refreshes (default :attr:`poll_interval`).
+        stopped_ok:
+            Whether KILLED/CANCELED is a normal end (``True``) or a failure.
+        raise_on_failure:
+            Raise :class:`~modelarts.exceptions.JobFailedError` for a failure
+            (FAILED, LOST, IMAGE_FAILED …); otherwise just return it.
+        progress:
+            ``"auto"``/``True``, ``"text"``, ``"widget"`` or ``False``.
+        logs:
+            Print the job's new log lines while waiting.
+        sleep, clock:
+            Replacements for ``time.sleep``/``time.monotonic`` (tests).
+
+        Raises
+        ------
+        WaitTimeoutError
+            The job was still running after ``timeout`` seconds.
+        JobFailedError
+            The job failed (see ``stopped_ok``, ``raise_on_failure``).
+        """
+        reporter = make_progress(self._label(), progress)
+        follower = self._follower() if logs else None
+        seen = {"elapsed": 0.0}
+
+        def tick(state: JobState, elapsed: float) -> None:
+            seen["elapsed"] = elapsed
+            reporter.update(state, elapsed)
+            if follower is not None:
+                reporter.log(self._read_logs(follower))
+
+        final: Optional[JobState] = None
+        try:
+            final = poll_until_terminal(
+                self.refresh, timeout=timeout, poll=self.poll_interval if poll is None else poll,
+                sleep=sleep, clock=clock, on_update=tick, what=self._label(),
+            )  # fmt: skip
+            if follower is not None:
+                reporter.log(self._read_logs(follower))
+        finally:
+            reporter.close(final, seen["elapsed"])
+        assert final is not None
+        if (final.is_failure or (final.is_stopped and not stopped_ok)) and raise_on_failure:
+            raise JobFailedError(f"{self._label()} ended {final.name}", status=final)
+        return final
+
+    def follow(self, timeout: Optional[float] = None, poll: Optional[float] = None) -> JobState:
+        """Wait with progress and the job's log lines (what ``fit(wait=True)`` does);
+        the final state is returned, never raised."""
+        return self.wait(timeout, poll, raise_on_failure=False, progress="auto", logs=True)
+
+    def _follower(self) -> LogFollower:
+        def files() -> List[str]:
+            return list(_api.log_file_names(self.session, self.job_id, self.version_id).get("log_file_list") or [])
+
+        return LogFollower(files, lambda query: _api.aom_log(self.session, self.job_id, self.version_id, query))
+
+    def _read_logs(self, follower: LogFollower) -> List[str]:
+        try:
+            return follower.poll()
+        except APIError as err:  # logs are best effort: never abort a wait for them
+            log.warning("could not read the logs of %s: %s", self._label(), err)
+            return []
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @_api.documented
+    def stop(
+        self, wait: bool = False, timeout: Optional[float] = None, *, poll: Optional[float] = None
+    ) -> Dict[str, Any]:
+        """Stop this version (``POST …/stop``); a no-op if it has already ended.
+
+        Returns the documented ``{"is_success": True}`` plus ``"status"``, the
+        :class:`JobState` after the call (terminal when ``wait=True``).
+
+        Raises
+        ------
+        WaitTimeoutError
+            ``wait=True`` and the job was not terminal after ``timeout`` seconds.
+        """
+        state = _lifecycle.stop_version(self.session, self.job_id, self.version_id, refresh=self.refresh)
+        if wait and not state.is_terminal:
+            state = self.wait(timeout, poll, raise_on_failure=False)
+        return {"is_success": True, "status": state}
+
+    def stop_job_version(self) -> Dict[str, Any]:
+        """Documented name of :meth:`stop` (page modelarts_04_0171)."""
+        return self.stop()
+
+    @_api.documented
+    def delete_job_version(self) -> Dict[str, Any]:
+        """Delete this version (``DELETE …/versions/{version_id}``)."""
+        return _lifecycle.delete_version(self.session, self.job_id, self.version_id)
+
+    # -- documented reads and updates ------------------------------------------------------------
+    @_api.documented
+    def get_job_info(self) -> Dict[str, Any]:
+        """The version's details (page modelarts_04_0161); also refreshes :attr:`status`."""
+        body = _api.get_version(self.session, self.job_id, self.version_id)
+        self._absorb(body)
+        return body
+
+    @_api.documented
+    def get_job_log_file_list(self) -> Dict[str, Any]:
+        """``{"is_success": True, "log_file_list": [...]}``: one file per worker."""
+        return _api.log_file_names(self.session, self.job_id, self.version_id)
+
+    @_api.documented
+    def get_job_log(
+        self,
+        log_file: str,
+        start_byte: int = 0,
+        offset: int = 2048,
+        *,
+        base_line: Optional[str] = None,
+        lines: Optional[int] = None,
+        order: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """A slice of ``log_file``: ``content``, ``lines``, ``start_line``, ``end_line``.
+
+        The documented ``start_byte``/``offset`` map onto the line-based
+        ``aom-log`` API (see :mod:`modelarts._logs`); ``base_line``, ``lines``
+        and ``order`` pass through as SDK 1.1.7 sends them.
+
+        >>> job.get_job_log(log_file="job-demo.0")["content"]   # doctest: +SKIP
+        """
+        query = log_query(log_file, start_byte, offset, base_line=base_line, lines=lines, order=order)
+        return _api.aom_log(self.session, self.job_id, self.version_id, query)
+
+    def create_job_version(
+        self,
+        job_id: Any = None,
+        pre_version_id: Any = None,
+        inputs: Optional[str] = None,
+        dataset_id: Optional[str] = None,
+        dataset_version_id: Optional[str] = None,
+        data_source: Any = None,
+        wait: bool = False,
+        job_desc: Optional[str] = None,
+    ) -> Any:
+        """A new version with this version's configuration, optionally new data.
+
+        Without a data source the previous one is reused.  Returns the new
+        :class:`TrainingJob` (or the failure dict in ``errors="return"`` mode).
+        """
+        if job_id is not None and check_id(job_id, "job_id") != self.job_id:
+            raise ValueError(f"job_id {job_id!r} is not this job's id {self.job_id!r}")
+        pre = self.version_id if pre_version_id is None else check_id(pre_version_id, "pre_version_id")
+        given = (inputs, dataset_id, dataset_version_id, data_source)
+        data = check_data_source(*given) if any(v is not None for v in given) else None
+        check_text(job_desc, "job_desc", 256)
+
+        def config() -> Dict[str, Any]:
+            return config_from_version(_api.get_version(self.session, self.job_id, pre), data)
+
+        return _lifecycle.create_version(self.session, self.job_id, pre, config, job_desc, wait, TrainingJob)
+
+    # -- display ---------------------------------------------------------------------------------
+    def _label(self) -> str:
+        return f"job {self.job_name or self.job_id} (id {self.job_id}, version {self.version_id})"
+
+    def _text(self) -> str:
+        return (
+            f"TrainingJob(name={self.job_name!r}, job_id={self.job_id!r}, "
+            f"version_id={self.version_id!r}, status={self.status.name})"
+        )
+
+    def __repr__(self) -> str:
+        return self._text()
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
+        """The :class:`modelarts.widgets.JobControls` widget, with a stable ``text/plain``."""
+        text = self._text()
+        try:
+            from modelarts.widgets import JobControls
+        except ImportError:
+            return {"text/plain": text}
+        try:
+            bundle = JobControls(self)._repr_mimebundle_(include=include, exclude=exclude)
+        except Exception:  # noqa: BLE001 - a display must never raise; fall back to text
+            log.warning("could not build the job controls for %s", self._label(), exc_info=True)
+            return {"text/plain": text}
+        result = dict(bundle or {})
+        result["text/plain"] = text
+        return result
