@@ -20,6 +20,7 @@ from typing import Any, Mapping, Optional, Tuple, Union
 
 import requests
 from requests.adapters import HTTPAdapter
+from urllib3 import exceptions as urllib3_errors
 from urllib3.util.retry import Retry
 
 from modelarts import __version__
@@ -79,10 +80,18 @@ def dumps(body: Any) -> bytes:
 
 
 def _transport_error(exc: requests.RequestException, method: str, url: str) -> Exception:
-    if isinstance(exc, requests.Timeout) and not isinstance(exc, requests.ConnectTimeout):
+    # Once retries are used up, requests wraps urllib3's MaxRetryError in a plain
+    # ConnectionError whatever the last failure was; its ``reason`` tells which.
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    read_timeout = isinstance(exc, requests.Timeout) or isinstance(reason, urllib3_errors.ReadTimeoutError)
+    if read_timeout and not isinstance(exc, requests.ConnectTimeout):
         return TimeoutError(f"{method} {url}: no answer within the read timeout")
     if isinstance(exc, requests.ConnectTimeout):
         return TimeoutError(f"{method} {url}: connecting timed out")
+    if isinstance(exc, (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)):
+        return InvalidResponseError(f"{method} {url}: the answer was cut short or undecodable ({type(exc).__name__})")
+    if isinstance(reason, urllib3_errors.ProtocolError):
+        return ConnectionError(f"{method} {url}: the connection was dropped before an answer came")
     if isinstance(exc, requests.ConnectionError):
         return ConnectionError(f"{method} {url}: cannot connect ({type(exc).__name__})")
     return ConnectionError(f"{method} {url}: {type(exc).__name__}")
