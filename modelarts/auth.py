@@ -65,7 +65,7 @@ def _error_code(response: requests.Response) -> str:
 class _ResendOn401(AuthBase):
     """Shared 401 handling: renew credentials once, then resend the request."""
 
-    def renew(self) -> bool:  # pragma: no cover - abstract
+    def renew(self, request: requests.PreparedRequest) -> bool:  # pragma: no cover - abstract
         raise NotImplementedError
 
     def _handle_401(self, response: requests.Response, **kwargs: Any) -> requests.Response:
@@ -74,7 +74,7 @@ class _ResendOn401(AuthBase):
             return response
         if _error_code(response) not in EXPIRED_CODES and not self.expired_hint(response):
             return response
-        if not self.renew():
+        if not self.renew(request):
             return response
         log.debug("credentials expired (%s); renewed, resending once", _error_code(response))
         response.content  # drain, so the connection can be reused
@@ -137,9 +137,15 @@ class SignerAuth(_ResendOn401):
         request.register_hook("response", self._handle_401)
         return request
 
-    def renew(self) -> bool:
+    def renew(self, request: requests.PreparedRequest) -> bool:
+        """Re-read the keys: worth a resend if they differ from those that signed ``request``
+        (another call may already have picked up the rotated keys)."""
         refresh = getattr(self.provider, "refresh", None)
-        return bool(refresh and refresh())
+        if refresh and refresh():
+            return True
+        key = self.provider()
+        sent = request.headers.get("Authorization", "")
+        return request.headers.get("X-Security-Token") != key.security_token or f"Access={key.access_key}," not in sent
 
     def expired_hint(self, response: requests.Response) -> bool:
         return self.provider().is_temporary and "expire" in response.text.lower()
@@ -240,7 +246,7 @@ class TokenAuth(_ResendOn401):
         request.register_hook("response", self._handle_401)
         return request
 
-    def renew(self) -> bool:
+    def renew(self, request: requests.PreparedRequest) -> bool:
         self.manager.invalidate()
         return True
 
