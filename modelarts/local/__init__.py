@@ -1,0 +1,37 @@
+"""A local ModelArts-compatible service: IAM, the API gateway and v1 training jobs.
+
+Jobs are real processes on this machine; OBS paths map under
+``<data-dir>/obs/``; state lives in SQLite.  Start it with ``modelarts-local
+serve`` (or ``lab``/``demo``), or from Python::
+
+    from modelarts.local import LocalService
+
+    with LocalService("/tmp/ma") as service:
+        os.environ.update(service.env())     # a plain Session() now uses it
+
+Module map (one concept each): ``app`` wiring and config, ``server`` HTTP,
+``routes`` URL table and handlers, ``errors`` error classes, ``gateway``
+signature/token checks, ``iam`` tokens and temporary keys, ``accounts`` users
+and the credentials file, ``store`` SQLite, ``jobstore`` job rows, ``jobs``
+the training-job backend, ``validation`` request checks, ``views`` response
+shapes, ``runner``/``launcher``/``processes`` job processes, ``logs`` log
+files, ``obs`` OBS paths, ``catalog`` flavors and engines, ``testing`` the
+Python API, ``client`` a tiny signed client, ``cli``/``demo`` the command line.
+"""
+
+from modelarts.local.accounts import Credentials, read_credentials_file, write_credentials_file
+from modelarts.local.app import App, DataDirInUse, ServiceConfig, default_data_dir
+from modelarts.local.testing import LocalService, LocalServiceProcess, notebook_env
+
+__all__ = [
+    "App",
+    "Credentials",
+    "DataDirInUse",
+    "LocalService",
+    "LocalServiceProcess",
+    "ServiceConfig",
+    "default_data_dir",
+    "notebook_env",
+    "read_credentials_file",
+    "write_credentials_file",
+]

@@ -1,0 +1,186 @@
+"""``modelarts-local`` / ``python -m modelarts.local``: serve, env, demo, lab.
+
+* ``serve`` runs the service until SIGINT/SIGTERM and prints its endpoint and
+  credentials file; jobs keep running after it stops (the next start
+  re-adopts them) unless ``--kill-jobs-on-exit``.
+* ``env`` prints the ``export`` lines for the service running on a data dir.
+* ``demo`` runs a job's whole lifecycle against a fresh service in a temp dir.
+* ``lab`` starts the service and JupyterLab on ``notebooks/`` with the
+  notebook environment exported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import modelarts
+from modelarts.local.app import DataDirInUse, default_data_dir
+from modelarts.local.processes import is_alive
+from modelarts.local.testing import LocalService, notebook_env
+from modelarts.local.accounts import read_credentials_file
+
+__all__ = ["build_parser", "main"]
+
+
+def _service_options(parser: argparse.ArgumentParser, port_default: int = 0) -> None:
+    parser.add_argument("--data-dir", type=Path, default=None, help="state directory (default ~/.modelarts-local)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
+    parser.add_argument("--port", type=int, default=port_default, help="port (0 = any free port)")
+    parser.add_argument("--stop-grace", type=float, default=5.0, help="seconds between SIGTERM and SIGKILL on stop")
+    parser.add_argument("--queue-delay", type=float, default=0.5, help="seconds a job spends in INIT+WAITING")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="modelarts-local", description="A local ModelArts-compatible service.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the service until interrupted")
+    _service_options(serve)
+    serve.add_argument("--user", action="append", default=[], metavar="NAME[:PASSWORD]", help="add an IAM user")
+    serve.add_argument("--project", action="append", default=[], metavar="NAME", help="add a project")
+    serve.add_argument("--config", type=Path, help='JSON: {"users": [{"name", "password"}], "projects": [...], "accounts": [...]}')
+    serve.add_argument("--kill-jobs-on-exit", action="store_true", help="stop running jobs when the service stops")
+    env = commands.add_parser("env", help="print shell exports for the running service")
+    env.add_argument("--data-dir", type=Path, default=None)
+    demo = commands.add_parser("demo", help="create, watch, read logs, stop and delete a job")
+    demo.add_argument("--stop-grace", type=float, default=3.0)
+    lab = commands.add_parser("lab", help="start the service and JupyterLab on notebooks/")
+    _service_options(lab)
+    lab.add_argument("--notebook-dir", type=Path, default=None, help="default: ./notebooks or the repository's")
+    lab.add_argument("--no-browser", action="store_true", help="passed to jupyter lab")
+    lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="more jupyter lab arguments after --")
+    return parser
+
+
+def _start(args: argparse.Namespace, kill_jobs: bool) -> LocalService:
+    service = LocalService(
+        args.data_dir or default_data_dir(),
+        host=args.host,
+        port=args.port,
+        stop_grace=args.stop_grace,
+        queue_delay=args.queue_delay,
+        kill_jobs_on_close=kill_jobs,
+    )
+    return service.start()
+
+
+def _add_principals(service: LocalService, args: argparse.Namespace) -> List[str]:
+    extra: Dict[str, Any] = json.loads(args.config.read_text()) if args.config else {}
+    notes = []
+    accounts = [a if isinstance(a, dict) else {"name": a} for a in extra.get("accounts", [])]
+    projects = list(args.project) + list(extra.get("projects", []))
+    users = [dict(zip(("name", "password"), spec.split(":", 1))) for spec in args.user] + list(extra.get("users", []))
+    for kind, items in (("account", accounts), ("project", projects), ("user", users)):
+        for item in items:
+            try:
+                if kind == "account":
+                    creds = service.add_account(item["name"], item.get("password"))
+                    notes.append(f"account {creds.account}: {service.data_dir}/users/{creds.account}.{creds.username}.ini")
+                elif kind == "project":
+                    notes.append(f"project {item}: {service.add_project(item)}")
+                else:
+                    creds = service.add_user(item["name"], item.get("password"), item.get("account"), item.get("project"))
+                    notes.append(f"user {creds.username}: {service.data_dir}/users/{creds.account}.{creds.username}.ini")
+            except sqlite3.IntegrityError:
+                notes.append(f"{kind} {item['name'] if isinstance(item, dict) else item} already exists")
+    return notes
+
+
+def _serve(args: argparse.Namespace) -> int:
+    service = _start(args, kill_jobs=args.kill_jobs_on_exit)
+    done = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: done.set())
+    try:
+        notes = _add_principals(service, args)
+        creds = service.credentials
+        print(f"modelarts-local serving on {service.endpoint}")
+        print(f"  data dir:          {service.data_dir}")
+        print(f"  credentials file:  {service.credentials_file}")
+        print(f"  account/user:      {creds.account} / {creds.username} (password in the credentials file)")
+        print(f"  project:           {creds.project_id} ({creds.project_name}), region {creds.region_name}")
+        print(f"  OBS root:          {service.obs_root}")
+        for note in notes:
+            print(f"  {note}")
+        print('  shell exports:     eval "$(modelarts-local env)"')
+        fate = "are stopped" if args.kill_jobs_on_exit else "keep running and are re-adopted on the next start"
+        print(f"Ctrl-C stops the service; running jobs {fate}.", flush=True)
+        while not done.wait(0.5):
+            pass
+    finally:
+        service.close()
+    print("modelarts-local stopped", flush=True)
+    return 0
+
+
+def _env(args: argparse.Namespace) -> int:
+    data_dir = (args.data_dir or default_data_dir()).expanduser().resolve()
+    try:
+        info = json.loads((data_dir / "server.json").read_text())
+    except (OSError, ValueError):
+        info = {}
+    if not info or not is_alive(int(info.get("pid", 0)), None):
+        print(f"no modelarts-local service is running on {data_dir}; start one with: modelarts-local serve", file=sys.stderr)
+        return 1
+    creds = read_credentials_file(info["credentials_file"])
+    for name, value in notebook_env(info["endpoint"], creds, info["credentials_file"]).items():
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
+def _notebook_dir(chosen: Optional[Path]) -> Path:
+    if chosen is not None:
+        return chosen
+    for candidate in (Path.cwd() / "notebooks", Path(modelarts.__file__).resolve().parents[1] / "notebooks"):
+        if candidate.is_dir():
+            return candidate
+    return Path.cwd()
+
+
+def _lab(args: argparse.Namespace) -> int:
+    service = _start(args, kill_jobs=True)
+    try:
+        env = dict(os.environ, **service.env())
+        jupyter = shutil.which("jupyter")
+        command = [jupyter, "lab"] if jupyter else [sys.executable, "-m", "jupyterlab"]
+        command.append(str(_notebook_dir(args.notebook_dir)))
+        if args.no_browser:
+            command.append("--no-browser")
+        command += [arg for arg in args.jupyter_args if arg != "--"]
+        print(f"modelarts-local serving on {service.endpoint}; starting {' '.join(command)}", flush=True)
+        process = subprocess.Popen(command, env=env)
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            process.terminate()
+            return process.wait()
+    finally:
+        service.close()
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Entry point of ``modelarts-local``."""
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "serve":
+            return _serve(args)
+        if args.command == "env":
+            return _env(args)
+        if args.command == "lab":
+            return _lab(args)
+        from modelarts.local.demo import run_demo
+
+        return run_demo(stop_grace=args.stop_grace)
+    except DataDirInUse as exc:
+        print(f"modelarts-local: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,237 @@
+"""The URL table and thin handlers.
+
+Each route is ``(method, pattern, handler, kind)``: ``iam`` routes are IAM's
+own (no gateway), ``auth`` routes need credentials but no project, and
+``project`` routes need credentials allowed to use ``{project_id}``.  A
+handler reads its parameters, makes one backend call and returns the answer.
+:func:`dispatch` does the gateway's part: 404 for unknown routes, then
+authentication, then the project check.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Pattern, Tuple
+from urllib.parse import parse_qsl
+
+import attrs
+
+from modelarts.local import catalog
+from modelarts.local.errors import ApiMethodNotFound, ApiNotFound, InvalidArgument, KeystoneBadRequest, ParameterError
+from modelarts.local.gateway import Principal
+from modelarts.local.validation import integer, text
+
+if TYPE_CHECKING:  # pragma: no cover
+    from modelarts.local.app import App
+
+__all__ = ["ROUTES", "Request", "Response", "dispatch"]
+
+
+@attrs.define
+class Request:
+    """One HTTP request as the handlers see it (``headers`` keys lower-cased)."""
+
+    method: str
+    path: str
+    query: str
+    headers: Dict[str, str]
+    body: bytes
+    request_id: str
+    params: Dict[str, str] = attrs.field(factory=dict)
+    principal: Optional[Principal] = None
+
+    @property
+    def args(self) -> Dict[str, str]:
+        """The query string as a dict (first value of each name)."""
+        result: Dict[str, str] = {}
+        for name, value in parse_qsl(self.query, keep_blank_values=True):
+            result.setdefault(name, value)
+        return result
+
+    def json(self, error: type = InvalidArgument) -> Any:
+        """The body as JSON (``error`` raised if it is not JSON)."""
+        if not self.body.strip():
+            raise error("the request body is empty")
+        try:
+            return json.loads(self.body.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise error("the request body is not valid JSON") from None
+
+
+@attrs.define
+class Response:
+    """A JSON answer."""
+
+    status: int = 200
+    body: Any = None
+    headers: Dict[str, str] = attrs.field(factory=dict)
+
+
+Handler = Callable[["App", Request], Any]
+
+# -- IAM -------------------------------------------------------------------------------
+
+
+def iam_tokens(app: "App", req: Request) -> Response:
+    token, body = app.iam.password_login(req.json(KeystoneBadRequest))
+    return Response(201, body, {"X-Subject-Token": token})
+
+
+def iam_security_tokens(app: "App", req: Request) -> Response:
+    return Response(201, app.iam.temporary_credentials(req.headers.get("x-auth-token"), req.json(KeystoneBadRequest)))
+
+
+def iam_projects(app: "App", req: Request) -> Dict[str, Any]:
+    assert req.principal is not None
+    name = req.args.get("name")
+    projects = [
+        {"id": row["project_id"], "name": row["name"], "domain_id": row["domain_id"], "enabled": True, "is_domain": False}
+        for row in app.directory.projects_of(req.principal.domain_id)
+        if name is None or row["name"] == name
+    ]
+    return {"projects": projects, "links": {"self": req.path, "next": None, "previous": None}}
+
+
+# -- training jobs ----------------------------------------------------------------------
+
+
+def _p(req: Request, *names: str) -> Tuple[str, ...]:
+    return tuple(req.params[name] for name in names)
+
+
+def create_job(app: "App", req: Request) -> Dict[str, Any]:
+    return app.jobs.create(req.params["project_id"], req.json())
+
+
+def list_jobs(app: "App", req: Request) -> Dict[str, Any]:
+    return app.jobs.list(req.params["project_id"], req.args)
+
+
+def update_job(app: "App", req: Request) -> Dict[str, Any]:
+    return app.jobs.update_description(*_p(req, "project_id", "job_id"), req.json())
+
+
+def delete_job(app: "App", req: Request) -> Dict[str, Any]:
+    return app.jobs.delete(*_p(req, "project_id", "job_id"))
+
+
+def list_versions(app: "App", req: Request) -> Dict[str, Any]:
+    return app.jobs.versions(*_p(req, "project_id", "job_id"), req.args)
+
+
+def create_version(app: "App", req: Request) -> Dict[str, Any]:
+    return app.jobs.create_version(*_p(req, "project_id", "job_id"), req.json())
+
+
+def version_detail(app: "App", req: Request) -> Dict[str, Any]:
+    return app.jobs.version_detail(*_p(req, "project_id", "job_id", "version_id"))
+
+
+def delete_version(app: "App", req: Request) -> Dict[str, Any]:
+    return app.jobs.delete_version(*_p(req, "project_id", "job_id", "version_id"))
+
+
+def stop_version(app: "App", req: Request) -> Dict[str, Any]:
+    return app.jobs.stop(*_p(req, "project_id", "job_id", "version_id"))
+
+
+def log_file_names(app: "App", req: Request) -> Dict[str, Any]:
+    return app.jobs.log_files(*_p(req, "project_id", "job_id", "version_id"))
+
+
+def aom_log(app: "App", req: Request) -> Dict[str, Any]:
+    return app.jobs.log(*_p(req, "project_id", "job_id", "version_id"), req.args)
+
+
+# -- catalogue -------------------------------------------------------------------------------
+
+
+def _job_type(req: Request) -> None:
+    if req.args.get("job_type") not in (None, "", "train", "inference"):
+        raise ParameterError("job_type must be 'train' or 'inference'")
+
+
+def resource_specs(app: "App", req: Request) -> Dict[str, Any]:
+    _job_type(req)
+    return {"is_success": True, "spec_total_count": len(catalog.SPECS), "specs": catalog.SPECS}
+
+
+def ai_engines(app: "App", req: Request) -> Dict[str, Any]:
+    _job_type(req)
+    return {"is_success": True, "engines": catalog.ENGINES}
+
+
+_ALGO_SORT = ("engine", "model_name", "model_precision", "model_usage", "model_size", "create_time", "parameter")
+
+
+def built_in_algorithms(app: "App", req: Request) -> Dict[str, Any]:
+    args = req.args
+    per_page = integer(args.get("per_page"), "per_page", 1, 100, default=10)
+    page = integer(args.get("page"), "page", 1, 65535, default=1)
+    sort_by = args.get("sortBy") or "engine"
+    order = args.get("order") or "desc"
+    if sort_by not in _ALGO_SORT or order not in ("asc", "desc"):
+        raise ParameterError(f"sortBy must be one of {', '.join(_ALGO_SORT)}; order 'asc' or 'desc'")
+    needle = text(args.get("search_content"), "search_content", 64, default="").lower()
+    models = [model for model in catalog.ALGORITHMS if needle in model["model_name"].lower()]
+    field = "engine_name" if sort_by == "engine" else sort_by
+    models.sort(key=lambda model: (model[field], model["model_id"]), reverse=order == "desc")
+    chosen = models[(page - 1) * per_page : page * per_page]
+    return {"is_success": True, "model_total_count": len(models), "models": chosen}
+
+
+# -- the table -----------------------------------------------------------------------------------
+
+_P = r"/v1/(?P<project_id>[^/]+)"
+_JOB = _P + r"/training-jobs/(?P<job_id>[^/]+)"
+_VERSION = _JOB + r"/versions/(?P<version_id>[^/]+)"
+
+ROUTES: List[Tuple[str, str, Handler, str]] = [
+    ("POST", r"/v3/auth/tokens", iam_tokens, "iam"),
+    ("POST", r"/v3\.0/OS-CREDENTIAL/securitytokens", iam_security_tokens, "iam"),
+    ("GET", r"/v3/projects", iam_projects, "auth"),
+    ("POST", _P + r"/training-jobs", create_job, "project"),
+    ("GET", _P + r"/training-jobs", list_jobs, "project"),
+    ("PUT", _JOB, update_job, "project"),
+    ("DELETE", _JOB, delete_job, "project"),
+    ("GET", _JOB + r"/versions", list_versions, "project"),
+    ("POST", _JOB + r"/versions", create_version, "project"),
+    ("GET", _VERSION, version_detail, "project"),
+    ("DELETE", _VERSION, delete_version, "project"),
+    ("POST", _VERSION + r"/stop", stop_version, "project"),
+    ("GET", _VERSION + r"/log/file-names", log_file_names, "project"),
+    ("GET", _VERSION + r"/aom-log", aom_log, "project"),
+    ("GET", _P + r"/job/resource-specs", resource_specs, "project"),
+    ("GET", _P + r"/job/ai-engines", ai_engines, "project"),
+    ("GET", _P + r"/built-in-algorithms", built_in_algorithms, "project"),
+]
+
+_COMPILED: List[Tuple[str, Pattern[str], Handler, str]] = [
+    (method, re.compile(pattern + r"/?"), handler, kind) for method, pattern, handler, kind in ROUTES
+]
+
+
+def _match(method: str, path: str) -> Tuple[Handler, str, Dict[str, str]]:
+    path_known = False
+    for route_method, pattern, handler, kind in _COMPILED:
+        found = pattern.fullmatch(path)
+        if found is None:
+            continue
+        if route_method == method:
+            return handler, kind, found.groupdict()
+        path_known = True
+    raise ApiMethodNotFound() if path_known else ApiNotFound()
+
+
+def dispatch(app: "App", req: Request) -> Response:
+    """Route, authenticate and run one request; errors propagate as ``ServiceError``."""
+    handler, kind, params = _match(req.method, req.path)
+    req.params = params
+    if kind != "iam":
+        req.principal = app.gateway.authenticate(req.method, req.path, req.query, req.headers, req.body)
+    if kind == "project":
+        app.gateway.authorize_project(req.principal, params["project_id"], req.headers)
+    answer = handler(app, req)
+    return answer if isinstance(answer, Response) else Response(200, answer)
+

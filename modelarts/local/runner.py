@@ -1,0 +1,334 @@
+"""Runs job versions as real processes and moves them through ``JobState``.
+
+One supervisor thread ticks every ``poll_interval`` seconds:
+
+* INIT → WAITING after half the ``queue_delay``, WAITING → RUNNING after the
+  rest, when the launcher (:mod:`modelarts.local.launcher`) is started in its
+  own session with one process per worker;
+* RUNNING → COMPLETED / FAILED when the launcher exits (from the exit codes it
+  recorded); KILLING → KILLED, with SIGKILL to the group once the stop grace
+  period has passed.
+
+A stop request is handled at once in the caller's thread: a queued version is
+CANCELED, a running one becomes KILLING and its group gets SIGTERM.
+
+On start the supervisor re-adopts what the database says is in flight: live
+launchers (checked against their recorded start time) are watched again,
+dead ones get the state their ``status.json`` records (LOST without it), and
+a half-done stop is finished.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, List, Optional
+
+import attrs
+
+from modelarts.local import launcher, processes
+from modelarts.local.errors import NotTerminable
+from modelarts.local.jobstore import JobStore
+from modelarts.local.logs import log_file_names
+from modelarts.local.obs import ObsPathError, local_path
+from modelarts.states import JobState
+
+__all__ = ["JobFiles", "Runner"]
+
+log = logging.getLogger(__name__)
+_S = JobState
+
+
+@attrs.frozen
+class JobFiles:
+    """Where the files of the service and of each version live."""
+
+    data_dir: Path
+
+    @property
+    def obs_root(self) -> Path:
+        return self.data_dir / "obs"
+
+    def log_dir(self, version_id: int) -> Path:
+        return self.data_dir / "logs" / str(version_id)
+
+    def run_dir(self, version_id: int) -> Path:
+        return self.data_dir / "runs" / str(version_id)
+
+    def remove(self, version_id: int) -> None:
+        for path in (self.log_dir(version_id), self.run_dir(version_id)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+@attrs.define
+class _Active:
+    """A version the supervisor is watching."""
+
+    version_id: int
+    state: JobState
+    queued_at: float
+    pid: Optional[int] = None
+    proc_start: Optional[str] = None
+    popen: Optional["subprocess.Popen[bytes]"] = None
+    kill_at: Optional[float] = None
+
+
+def _data_url(config: Dict[str, Any]) -> str:
+    """The OBS data path handed to the boot file as ``--data_url``, if any."""
+    if config["data_url"]:
+        return str(config["data_url"])
+    obs = [item["data_url"] for item in config["data_source"] if item.get("type") == "obs"]
+    return obs[0] if obs else ""
+
+
+class Runner:
+    """Starts, watches, stops and re-adopts job processes."""
+
+    def __init__(
+        self,
+        jobs: JobStore,
+        files: JobFiles,
+        stop_grace: float = 5.0,
+        queue_delay: float = 0.5,
+        poll_interval: float = 0.05,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.jobs = jobs
+        self.files = files
+        self.stop_grace = stop_grace
+        self.queue_delay = queue_delay
+        self.poll_interval = poll_interval
+        self.clock = clock
+        self._lock = threading.RLock()
+        self._active: Dict[int, _Active] = {}
+        self._halt = threading.Event()
+        self._thread: Optional[threading.Thread] = None
+
+    # -- lifecycle ----------------------------------------------------------------
+
+    def start(self) -> None:
+        """Re-adopt what is in flight, then start the supervisor thread."""
+        for row in self.jobs.in_flight():
+            self._adopt(row)
+        self._thread = threading.Thread(target=self._loop, name="modelarts-local-runner", daemon=True)
+        self._thread.start()
+
+    def close(self, kill_jobs: bool = False, timeout: Optional[float] = None) -> None:
+        """Stop the supervisor; with ``kill_jobs`` first stop every job and wait for it."""
+        self._halt.set()
+        if self._thread is not None:
+            self._thread.join()
+        if not kill_jobs:
+            return
+        for version_id in list(self._active):
+            try:
+                self.stop(version_id)
+            except NotTerminable:
+                pass
+        deadline = time.monotonic() + (self.stop_grace + 5 if timeout is None else timeout)
+        while self._active and time.monotonic() < deadline:
+            self._tick()
+            time.sleep(self.poll_interval)
+
+    def _loop(self) -> None:
+        while not self._halt.wait(self.poll_interval):
+            try:
+                self._tick()
+            except Exception:  # pragma: no cover - keep supervising whatever happens
+                log.exception("job supervisor tick failed")
+
+    # -- requests -----------------------------------------------------------------
+
+    def submit(self, version_id: int) -> None:
+        """Queue a version just created in INIT."""
+        with self._lock:
+            self._active[version_id] = _Active(version_id, _S.INIT, self.clock())
+
+    def stop(self, version_id: int) -> JobState:
+        """Cancel a queued version or start killing a running one; the new state."""
+        with self._lock:
+            active = self._active.get(version_id)
+            if active is None or not active.state.can_stop:
+                raise NotTerminable()
+            if active.state is not _S.RUNNING:
+                self._set(active, _S.CANCELED)
+                return _S.CANCELED
+            now = self.clock()
+            self._set(active, _S.KILLING, stop_requested_at=now)
+            active.kill_at = now + self.stop_grace
+            processes.signal_group(active.pid, active.proc_start, signal.SIGTERM)
+            return _S.KILLING
+
+    @contextlib.contextmanager
+    def hold(self) -> Iterator[None]:
+        """Keep the supervisor still (e.g. while deleting what it might launch)."""
+        with self._lock:
+            yield
+
+    def is_active(self, version_id: int) -> bool:
+        with self._lock:
+            return version_id in self._active
+
+    def tracked(self) -> List[int]:
+        with self._lock:
+            return sorted(self._active)
+
+    # -- the supervisor -------------------------------------------------------------
+
+    def _tick(self) -> None:
+        now = self.clock()
+        with self._lock:
+            for active in list(self._active.values()):
+                waited = now - active.queued_at
+                if active.state is _S.INIT and waited >= self.queue_delay / 2:
+                    self._set(active, _S.WAITING)
+                elif active.state is _S.WAITING and waited >= self.queue_delay:
+                    self._launch(active)
+                elif active.state in (_S.RUNNING, _S.KILLING):
+                    self._watch(active, now)
+
+    def _watch(self, active: _Active, now: float) -> None:
+        if active.popen is not None:
+            alive = active.popen.poll() is None
+        else:
+            alive = processes.is_alive(active.pid, active.proc_start)
+        if not alive:
+            self._finish(active)
+        elif active.kill_at is not None and now >= active.kill_at:
+            log.info("version %s ignored SIGTERM for %.1fs; sending SIGKILL", active.version_id, self.stop_grace)
+            processes.signal_group(active.pid, active.proc_start, signal.SIGKILL)
+            active.kill_at = None
+
+    def _set(self, active: _Active, state: JobState, **fields: Any) -> None:
+        self.jobs.set_status(active.version_id, active.state, state, **fields)
+        active.state = state
+        if state.is_terminal:
+            self._active.pop(active.version_id, None)
+
+    def _launch(self, active: _Active) -> None:
+        version_id = active.version_id
+        row = self.jobs.version_row(version_id)
+        if row is None:  # deleted meanwhile
+            self._active.pop(version_id, None)
+            return
+        run_dir = self.files.run_dir(version_id)
+        try:
+            spec = self._spec(row, run_dir)
+            spec_path = run_dir / "spec.json"
+            spec_path.write_text(json.dumps(spec), encoding="utf-8")
+            with open(run_dir / "launcher.log", "ab") as out:
+                popen = subprocess.Popen(
+                    [sys.executable, launcher.__file__, str(spec_path)],
+                    start_new_session=True,
+                    stdin=subprocess.DEVNULL,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    close_fds=True,
+                )
+        except (OSError, ObsPathError) as exc:
+            log.warning("version %s could not be submitted: %s", version_id, exc)
+            self._append_log(row, f"[ModelArts Service Log] the job could not be submitted: {exc}")
+            self._set(active, _S.SUBMIT_FAILED)
+            return
+        active.popen, active.pid = popen, popen.pid
+        active.proc_start = processes.start_time(popen.pid)
+        self._set(
+            active, _S.RUNNING, pid=popen.pid, proc_start=active.proc_start, start_time=int(self.clock() * 1000)
+        )
+
+    def _spec(self, row: Any, run_dir: Path) -> Dict[str, Any]:
+        config = json.loads(row["config"])
+        run_dir.mkdir(parents=True, exist_ok=True)
+        status_file = run_dir / "status.json"
+        status_file.unlink(missing_ok=True)
+        root = self.files.obs_root
+        cwd = str(run_dir)
+        env = {"PYTHONUNBUFFERED": "1", "DLS_TASK_NUMBER": str(config["worker_server_num"])}
+        error = ""
+        if config["user_image_url"]:
+            argv = ["/bin/sh", "-c", config["user_command"]]
+            env.update({item["label"]: item["value"] for item in config["parameter"]})
+        elif config["boot_file_url"]:
+            boot = local_path(root, config["boot_file_url"])
+            app = local_path(root, config["app_url"])
+            cwd = str(app) if app.is_dir() else cwd
+            argv = [sys.executable, str(boot)] + [f"--{p['label']}={p['value']}" for p in config["parameter"]]
+            for key, url in (("data_url", _data_url(config)), ("train_url", config["train_url"])):
+                if url:
+                    path = local_path(root, url)
+                    if key == "train_url":
+                        path.mkdir(parents=True, exist_ok=True)
+                    argv.append(f"--{key}={path}{'/' if url.endswith('/') else ''}")
+            if not boot.is_file():
+                error = f"boot file {config['boot_file_url']} does not exist (looked for {boot})"
+        else:
+            argv = []
+            error = f"built-in algorithm {config['model_id']} cannot run in the local service; give app_url and boot_file_url"
+        names = log_file_names(row["job_name"], config["worker_server_num"])
+        workers = [
+            {
+                "index": index,
+                "argv": argv,
+                "log": str(self.files.log_dir(row["version_id"]) / name),
+                "env": dict(env, DLS_TASK_INDEX=str(index)),
+                "error": error,
+            }
+            for index, name in enumerate(names)
+        ]
+        return {"workers": workers, "cwd": cwd, "status_file": str(status_file)}
+
+    def _append_log(self, row: Any, text: str) -> None:
+        config = json.loads(row["config"])
+        name = log_file_names(row["job_name"], config["worker_server_num"])[0]
+        with open(self.files.log_dir(row["version_id"]) / name, "a", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+
+    def _finish(self, active: _Active) -> None:
+        status = self._read_status(active.version_id)
+        code: Optional[int] = status.get("returncode") if status else None
+        if code is None and active.popen is not None:
+            code = active.popen.returncode
+        elif code is None and active.pid:
+            code = processes.reap(active.pid)
+        if active.state is _S.KILLING:
+            final = _S.KILLED
+        elif status is not None:
+            final = _S.COMPLETED if code == 0 else _S.FAILED
+        elif active.popen is not None:
+            final = _S.FAILED  # our own launcher died without recording: killed from outside
+        else:
+            final = _S.LOST
+        self._set(active, final, exit_code=code)
+
+    def _read_status(self, version_id: int) -> Optional[Dict[str, Any]]:
+        try:
+            text = (self.files.run_dir(version_id) / "status.json").read_text(encoding="utf-8")
+            return dict(json.loads(text))
+        except (OSError, ValueError):
+            return None
+
+    # -- restart ----------------------------------------------------------------------
+
+    def _adopt(self, row: Any) -> None:
+        state = JobState(row["status"])
+        active = _Active(row["version_id"], state, row["create_time"] / 1000.0, row["pid"], row["proc_start"])
+        with self._lock:
+            self._active[active.version_id] = active
+            if state not in (_S.RUNNING, _S.KILLING):
+                return  # still queued: the supervisor launches it
+            if not processes.is_alive(active.pid, active.proc_start):
+                self._finish(active)
+                return
+            log.info("re-adopted version %s (pid %s, %s)", active.version_id, active.pid, state.name)
+            if state is _S.KILLING:
+                requested = row["stop_requested_at"] or self.clock()
+                active.kill_at = requested + self.stop_grace
+                processes.signal_group(active.pid, active.proc_start, signal.SIGTERM)

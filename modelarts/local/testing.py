@@ -1,0 +1,251 @@
+"""Run the local service from Python: in a thread (:class:`LocalService`) or in a
+subprocess (:class:`LocalServiceProcess`, for crash tests).
+
+>>> with LocalService(tmp_path) as service:                 # doctest: +SKIP
+...     os.environ.update(service.env())
+...     session = Session()                                  # like inside a notebook
+
+Both bind 127.0.0.1 on a free port by default and expose ``endpoint`` (the
+same URL serves IAM and ModelArts paths), ``credentials``,
+``credentials_file``, ``data_dir`` and :meth:`env`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+import modelarts
+from modelarts.local.accounts import Credentials, read_credentials_file
+from modelarts.local.app import App, ServiceConfig
+from modelarts.local.server import LocalHTTPServer
+
+__all__ = ["LocalService", "LocalServiceProcess", "notebook_env"]
+
+_SERVING = re.compile(r"serving on (http://\S+)")
+
+
+def notebook_env(endpoint: str, credentials: Credentials, credentials_file: "str | Path") -> Dict[str, str]:
+    """The environment variables of a ModelArts notebook, pointing at ``endpoint``."""
+    return {
+        "NB_USER": "ma-user",
+        "CREDENTIAL_PROFILES_FILE": str(credentials_file),
+        "REGION_NAME": credentials.region_name,
+        "PROJECT_ID": credentials.project_id,
+        "MA_ENDPOINT": endpoint,
+        "IAM_ENDPOINT": endpoint,
+        "S3_ENDPOINT": endpoint,
+    }
+
+
+class LocalService:
+    """The local ModelArts service in a background thread of this process.
+
+    ``stop_grace`` is the SIGTERM → SIGKILL delay of a stop.  Keyword
+    arguments set the other :class:`~modelarts.local.app.ServiceConfig` knobs
+    (``queue_delay``, ``token_ttl``, ``temp_credential_ttl``,
+    ``lockout_threshold``, ``lockout_seconds``, ``poll_interval``, …).
+    Closing leaves job processes running (a later service on the same data
+    dir re-adopts them) unless ``kill_jobs_on_close`` or ``close(kill_jobs=True)``.
+    """
+
+    def __init__(
+        self,
+        data_dir: "str | Path",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        stop_grace: float = 5.0,
+        *,
+        kill_jobs_on_close: bool = False,
+        **options: Any,
+    ) -> None:
+        self.config = ServiceConfig(data_dir, host=host, port=port, stop_grace=stop_grace, **options)
+        self.kill_jobs_on_close = kill_jobs_on_close
+        self.app: Optional[App] = None
+        self._server: Optional[LocalHTTPServer] = None
+
+    # -- lifecycle ------------------------------------------------------------------
+
+    def start(self) -> "LocalService":
+        """Open the data dir, re-adopt jobs and start serving; returns ``self``."""
+        if self.app is not None:
+            return self
+        app = App(self.config)
+        try:
+            server = LocalHTTPServer(app, self.config.host, self.config.port)
+        except BaseException:
+            app.close()
+            raise
+        app.start()
+        server.start()
+        self.app, self._server = app, server
+        info = {"endpoint": server.endpoint, "pid": os.getpid(), "credentials_file": str(app.credentials_file)}
+        (self.data_dir / "server.json").write_text(json.dumps(info), encoding="utf-8")
+        return self
+
+    def close(self, kill_jobs: Optional[bool] = None) -> None:
+        """Stop serving and the job supervisor; jobs are stopped only if asked."""
+        if self.app is None or self._server is None:
+            return
+        self._server.close()
+        (self.data_dir / "server.json").unlink(missing_ok=True)
+        self.app.close(kill_jobs=self.kill_jobs_on_close if kill_jobs is None else kill_jobs)
+        self.app, self._server = None, None
+
+    def __enter__(self) -> "LocalService":
+        return self.start()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def _require(self) -> App:
+        if self.app is None:
+            raise RuntimeError("the local service is not running; call start() or use it as a context manager")
+        return self.app
+
+    # -- what clients need ------------------------------------------------------------
+
+    @property
+    def data_dir(self) -> Path:
+        return self.config.data_dir
+
+    @property
+    def endpoint(self) -> str:
+        self._require()
+        assert self._server is not None
+        return self._server.endpoint
+
+    @property
+    def credentials(self) -> Credentials:
+        return self._require().credentials
+
+    @property
+    def credentials_file(self) -> Path:
+        return self._require().credentials_file
+
+    @property
+    def obs_root(self) -> Path:
+        """The directory that plays OBS: ``/bucket/key`` is ``obs_root/bucket/key``."""
+        return self.data_dir / "obs"
+
+    def env(self) -> Dict[str, str]:
+        """Environment variables that make a plain ``Session()`` use this service."""
+        return notebook_env(self.endpoint, self.credentials, self.credentials_file)
+
+    # -- more principals --------------------------------------------------------------------
+
+    def add_user(
+        self, username: str, password: Optional[str] = None, account: Optional[str] = None, project: Optional[str] = None
+    ) -> Credentials:
+        """Add an IAM user (of the main account unless ``account``); its credentials."""
+        return self._require().add_user(username, password, account, project)
+
+    def add_account(self, name: str, password: Optional[str] = None) -> Credentials:
+        """Add a separate account with its own project; its login credentials."""
+        return self._require().add_account(name, password)
+
+    def add_project(self, name: str, account: Optional[str] = None) -> str:
+        """Add a project to an account (default: the main one); its id."""
+        return self._require().add_project(name, account)
+
+
+class LocalServiceProcess:
+    """``python -m modelarts.local serve`` in a subprocess (for crash tests)."""
+
+    def __init__(
+        self,
+        data_dir: "str | Path",
+        host: str = "127.0.0.1",
+        port: int = 0,
+        stop_grace: float = 5.0,
+        extra_args: Sequence[str] = (),
+        startup_timeout: float = 30.0,
+    ) -> None:
+        self.data_dir = Path(data_dir).expanduser().resolve()
+        self.args: List[str] = [
+            "serve", "--data-dir", str(self.data_dir), "--host", host, "--port", str(port),
+            "--stop-grace", str(stop_grace), *extra_args,
+        ]  # fmt: skip
+        self.startup_timeout = startup_timeout
+        self.process: Optional["subprocess.Popen[str]"] = None
+        self.endpoint = ""
+        self.output: List[str] = []
+
+    def start(self) -> "LocalServiceProcess":
+        env = dict(os.environ)
+        root = str(Path(modelarts.__file__).resolve().parents[1])
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "modelarts.local", *self.args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            text=True,
+            env=env,
+        )
+        found = threading.Event()
+        threading.Thread(target=self._drain, args=(found,), daemon=True).start()
+        if not found.wait(self.startup_timeout) or not self.endpoint:
+            self.kill()
+            raise RuntimeError("local service did not start:\n" + "".join(self.output))
+        return self
+
+    def _drain(self, found: threading.Event) -> None:
+        assert self.process is not None and self.process.stdout is not None
+        for line in self.process.stdout:
+            self.output.append(line)
+            match = _SERVING.search(line)
+            if match and not found.is_set():
+                self.endpoint = match.group(1)
+                found.set()
+        found.set()
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    @property
+    def credentials_file(self) -> Path:
+        return self.data_dir / "credentials.ini"
+
+    @property
+    def credentials(self) -> Credentials:
+        return read_credentials_file(self.credentials_file)
+
+    def env(self) -> Dict[str, str]:
+        return notebook_env(self.endpoint, self.credentials, self.credentials_file)
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Send ``sig`` (default SIGKILL: a crash) and reap the process."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(sig)
+            self.wait()
+
+    def wait(self, timeout: float = 30.0) -> int:
+        assert self.process is not None
+        return self.process.wait(timeout)
+
+    def close(self) -> None:
+        """A clean stop (SIGTERM), SIGKILL if it does not end in time."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(15)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def __enter__(self) -> "LocalServiceProcess":
+        return self.start()
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
