@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sys
 import time
-from typing import Any, Callable, Iterable, Optional, TextIO
+from typing import Any, Callable, Iterable, Optional, TextIO, Union
 
 from modelarts.exceptions import WaitTimeoutError
 from modelarts.states import JobState
@@ -105,8 +105,21 @@ def poll_until_terminal(
         sleep(poll if timeout is None else max(min(poll, timeout - elapsed), 0.0))
 
 
+Label = Union[str, Callable[[], str]]
+
+
 class Progress:
-    """Shows a wait: ``update`` on every poll, ``log`` for new log lines, ``close`` at the end."""
+    """Shows a wait: ``update`` on every poll, ``log`` for new log lines, ``close`` at the end.
+
+    ``label`` names the job; a callable is re-read each time (names arrive with the first refresh).
+    """
+
+    label: Label = ""
+
+    @property
+    def name(self) -> str:
+        """The current label text."""
+        return self.label() if callable(self.label) else self.label
 
     def update(self, state: JobState, elapsed: float) -> None:
         """A poll returned ``state`` after ``elapsed`` seconds."""
@@ -121,7 +134,7 @@ class Progress:
 class TextProgress(Progress):
     """One line per status change, plus the log lines, on ``stream`` (default stdout)."""
 
-    def __init__(self, label: str, stream: Optional[TextIO] = None) -> None:
+    def __init__(self, label: Label, stream: Optional[TextIO] = None) -> None:
         self.label = label
         self.stream = stream
         self._last: Optional[JobState] = None
@@ -132,7 +145,7 @@ class TextProgress(Progress):
     def update(self, state: JobState, elapsed: float) -> None:
         if state is not self._last:
             self._last = state
-            self._print(f"[{format_elapsed(elapsed):>8}] {self.label}: {state.name}")
+            self._print(f"[{format_elapsed(elapsed):>8}] {self.name}: {state.name}")
 
     def log(self, lines: Iterable[str]) -> None:
         for line in lines:
@@ -140,25 +153,25 @@ class TextProgress(Progress):
 
     def close(self, state: Optional[JobState], elapsed: float) -> None:
         if state is not None:
-            self._print(f"{self.label} ended {state.name} after {format_elapsed(elapsed)}")
+            self._print(f"{self.name} ended {state.name} after {format_elapsed(elapsed)}")
 
 
 class WidgetProgress(Progress):
     """A progress bar with status and elapsed time; log lines print below it."""
 
-    def __init__(self, label: str) -> None:
+    def __init__(self, label: Label) -> None:
         import ipywidgets  # lazy: only notebooks pay for it
         from IPython.display import display
 
         self.label = label
         self.bar = ipywidgets.FloatProgress(value=0.0, min=0.0, max=1.0, bar_style="info")
-        self.text = ipywidgets.HTML(value=f"{label}: starting")
+        self.text = ipywidgets.HTML(value=f"{self.name}: starting")
         self.box = ipywidgets.HBox([self.bar, self.text])
         display(self.box)
 
     def update(self, state: JobState, elapsed: float) -> None:
         self.bar.value = 1.0 if state.is_terminal else _FRACTION.get(state, 0.5)
-        self.text.value = f"{self.label}: <b>{state.name}</b> · {format_elapsed(elapsed)}"
+        self.text.value = f"{self.name}: <b>{state.name}</b> · {format_elapsed(elapsed)}"
 
     def log(self, lines: Iterable[str]) -> None:
         for line in lines:
@@ -170,7 +183,7 @@ class WidgetProgress(Progress):
             return
         self.bar.value = 1.0
         self.bar.bar_style = "success" if state.is_success else "warning" if state.is_stopped else "danger"
-        self.text.value = f"{self.label}: <b>{state.name}</b> after {format_elapsed(elapsed)}"
+        self.text.value = f"{self.name}: <b>{state.name}</b> after {format_elapsed(elapsed)}"
 
 
 def _in_notebook() -> bool:
@@ -184,7 +197,7 @@ def _in_notebook() -> bool:
     return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
-def make_progress(label: str, mode: Any = "auto") -> Progress:
+def make_progress(label: Label, mode: Any = "auto") -> Progress:
     """The display for a wait: ``"auto"``/``True`` (bar in a notebook, else text),
     ``"text"``, ``"widget"`` or ``False``/``None`` (nothing)."""
     if mode in (False, None):

@@ -156,7 +156,7 @@ class TrainingJob(_lifecycle.Job):
         JobFailedError
             The job failed (see ``stopped_ok``, ``raise_on_failure``).
         """
-        reporter = make_progress(self._label(), progress)
+        reporter = make_progress(self._label, progress)
         follower = self._follower() if logs else None
         seen = {"elapsed": 0.0}
 
