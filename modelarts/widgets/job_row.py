@@ -58,8 +58,10 @@ class JobRow(widgets.HBox):
 
     Attributes
     ----------
-    job_id, version_id, job_name : Any
-        As the list returned them.
+    job_id, version_id : str
+        Decimal strings, as ``TrainingJob`` keeps them.
+    job_name : str
+        As the list returned it.
     state : JobState or None
         The latest status.
     status : StatusBadge
@@ -80,8 +82,8 @@ class JobRow(widgets.HBox):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.job_id = job["job_id"]
-        self.version_id = job.get("version_id")
+        self.job_id = str(job["job_id"])
+        self.version_id = str(job.get("version_id", ""))
         self.job_name = job.get("job_name", "")
         self.state: Optional[JobState] = None
         self.busy = False
@@ -124,7 +126,7 @@ class JobRow(widgets.HBox):
         """
         self.job = job
         self.job_name = job.get("job_name", self.job_name)
-        self.version_id = job.get("version_id", self.version_id)
+        self.version_id = str(job.get("version_id", self.version_id))
         state = parse_state(job.get("status"))
         changed = state != self.state
         self.state = state

@@ -50,7 +50,7 @@ class FakeBackend:
             return {"is_success": True, "job_total_count": len(jobs), "jobs": page}
 
     def _find(self, job_id: Any) -> Dict[str, Any]:
-        return next(j for j in self.jobs if j["job_id"] == job_id)
+        return next(j for j in self.jobs if str(j["job_id"]) == job_id)
 
     def stop(self, job_id: Any, version_id: Any) -> Dict[str, Any]:
         self.calls.append(("stop", job_id, version_id))
@@ -97,7 +97,7 @@ def test_rows_show_each_job(make_list):
     """One row per job, newest first, with escaped text and coloured badges."""
     widget = make_list(FakeBackend(3))
     assert widget.reload()
-    assert [row.job_id for row in widget.rows] == [102, 101, 100]
+    assert [row.job_id for row in widget.rows] == ["102", "101", "100"]
     row = widget.row(101)
     assert row.state is JobState.COMPLETED and row.stop_button.disabled
     assert not widget.row("100").stop_button.disabled
@@ -131,7 +131,7 @@ def test_paging(make_list):
     assert widget.page_label.value == "Page 1 of 3 · 5 jobs" and not widget.next_button.disabled
     widget.next_button.click()
     assert widget.join(5)
-    assert widget.page == 2 and [r.job_id for r in widget.rows] == [102, 101]
+    assert widget.page == 2 and [r.job_id for r in widget.rows] == ["102", "101"]
     assert not widget.prev_button.disabled
     widget.next_button.click()
     assert widget.join(5) and widget.next_button.disabled and len(widget.rows) == 1
@@ -150,7 +150,7 @@ def test_row_stop(make_list):
     row = widget.row(100)
     row.stop_button.click()
     assert widget.join(5)
-    assert backend.calls == [("stop", 100, 200)]
+    assert backend.calls == [("stop", "100", "200")]
     widget.reload()
     assert row.state is JobState.KILLED and row.stop_button.disabled
     assert "Stop requested for job-0 (100)" in "".join(o["text"] for o in widget.output.outputs)
@@ -173,13 +173,13 @@ def test_row_delete_confirm_and_cancel(make_list):
     assert ended.deleter.note.value == ""
     ended.confirm_button.click()
     assert widget.join(5)
-    assert backend.calls == [("delete", 101, False)]
+    assert backend.calls == [("delete", "101", False)]
     assert "DELETED" in ended.status.value and ended.delete_button.disabled
     widget.reload()
-    assert [r.job_id for r in widget.rows] == [100]
+    assert [r.job_id for r in widget.rows] == ["100"]
     running.delete_button.click()
     running.confirm_button.click()
-    assert widget.join(5) and backend.calls[-1] == ("delete", 100, True)
+    assert widget.join(5) and backend.calls[-1] == ("delete", "100", True)
 
 
 def test_errors_land_in_the_output(make_list):

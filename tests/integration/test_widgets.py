@@ -1,0 +1,232 @@
+"""The widgets against the real local service and real TrainingJob objects.
+
+Every button is driven with ``.click()``, exactly as a browser click arrives in
+the kernel; the assertions read the service (and ``/proc``), not only the widget.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Callable, Iterator, List
+
+import pytest
+
+from modelarts.estimator import Estimator
+from modelarts.exceptions import APIError
+from modelarts.job import TrainingJob
+from modelarts.local import LocalService
+from modelarts.session import Session
+from modelarts.states import JobState
+from modelarts.widgets import JobControls, JobList
+
+BOOT = """\
+import os, sys, time
+args = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--") and "=" in a)
+with open(args["pid_file"], "w") as handle:
+    handle.write(str(os.getpid()))
+print("training", flush=True)
+time.sleep(600)
+"""
+
+
+def eventually(check: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
+    """Poll ``check`` until it is truthy; its value (the assertion names ``what``)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def widget_threads() -> List[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith(("modelarts-refresh", "modelarts-job"))]
+
+
+class Jobs:
+    """Creates running jobs on one service and cleans them up."""
+
+    def __init__(self, obs_root: Path, session: Session, tmp: Path) -> None:
+        self.session, self.tmp = session, tmp
+        self.bucket = f"widgets-{uuid.uuid4().hex[:8]}"
+        (obs_root / self.bucket / "src").mkdir(parents=True)
+        (obs_root / self.bucket / "src" / "boot.py").write_text(BOOT)
+        (obs_root / self.bucket / "data").mkdir()
+        self.created: List[TrainingJob] = []
+        self.prefix = f"w{uuid.uuid4().hex[:8]}"
+
+    def start(self, name: str = "job") -> "tuple[TrainingJob, int]":
+        """A job of this test, RUNNING, and the pid of its training process."""
+        pid_file = self.tmp / f"{name}-{len(self.created)}.pid"
+        root = f"/{self.bucket}/"
+        estimator = Estimator(
+            modelarts_session=self.session, code_dir=root + "src/", boot_file=root + "src/boot.py",
+            output_path=root + "out/", log_url=root + "log/",
+            train_instance_type="modelarts.vm.cpu.2u", train_instance_count=1,
+            hyperparameters=[{"label": "pid_file", "value": str(pid_file)}],
+        )  # fmt: skip
+        job = estimator.fit(inputs=root + "data/", job_name=f"{self.prefix}-{name}", wait=False)
+        self.created.append(job)
+        eventually(lambda: job.refresh() is JobState.RUNNING and pid_file.exists(), what=f"{name} to run")
+        return job, int(eventually(pid_file.read_text, what="the pid file"))
+
+    def close(self) -> None:
+        for job in self.created:
+            try:
+                job.delete_job(force=True, missing_ok=True)
+            except Exception:  # noqa: BLE001 - best effort cleanup (e.g. the service was stopped)
+                pass
+
+
+def service_state(session: Session, job: TrainingJob) -> JobState:
+    return TrainingJob(session, job.job_id, job.version_id).refresh()
+
+
+def listed_ids(session: Session, prefix: str) -> List[str]:
+    answer = Estimator.get_job_list(session, search_content=prefix, per_page=100)
+    return [str(j["job_id"]) for j in answer["jobs"]]
+
+
+def output_text(widget: Any, name: str) -> str:
+    return "".join(o["text"] for o in widget.output.outputs if o.get("name") == name)
+
+
+@pytest.fixture(autouse=True)
+def fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(TrainingJob, "poll_interval", 0.1)
+    monkeypatch.setattr(Session, "_overrides", {})
+
+
+@pytest.fixture
+def session(local_service: LocalService) -> Session:
+    return Session(environ=local_service.env())
+
+
+@pytest.fixture
+def jobs(local_service: LocalService, session: Session, tmp_path: Path) -> Iterator[Jobs]:
+    made = Jobs(local_service.obs_root, session, tmp_path)
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def widgets_made() -> Iterator[List[Any]]:
+    made: List[Any] = []
+    yield made
+    for widget in made:
+        widget.close()
+    eventually(lambda: not widget_threads(), timeout=10, what="widget threads to end")
+
+
+def test_stop_click_kills_the_job_and_its_process(helpers, session, jobs, widgets_made):
+    """Stop → KILLED in the widget and on the service; the training process is gone."""
+    job, pid = jobs.start("stop")
+    controls = JobControls(job, interval=0.1)
+    widgets_made.append(controls)
+    assert controls.state is JobState.RUNNING and not controls.stop_button.disabled
+    controls.stop_button.click()
+    assert controls.join(60)
+    assert controls.state is JobState.KILLED, output_text(controls, "stderr")
+    assert "modelarts-state-KILLED" in controls.status._dom_classes
+    assert service_state(session, job) is JobState.KILLED
+    assert eventually(lambda: helpers.pid_gone(pid), what=f"process {pid} to end")
+    assert controls.stop_button.disabled and not controls.delete_button.disabled
+    assert f"Stopped {job.job_name} ({job.job_id}): KILLED" in output_text(controls, "stdout")
+    assert output_text(controls, "stderr") == ""
+    assert controls.refresher.join(10), "the refresher ends with the job"
+
+
+def test_delete_confirm_stops_and_removes_a_running_job(helpers, session, jobs, widgets_made):
+    """Delete → Confirm on a running job: stopped first, then gone from the service."""
+    job, pid = jobs.start("delete")
+    controls = JobControls(job, interval=0.1)
+    widgets_made.append(controls)
+    controls.delete_button.click()
+    assert controls.confirm_button.description == f"Confirm delete {job.job_name} ({job.job_id})"
+    assert "stopped first" in controls.deleter.note.value
+    controls.confirm_button.click()
+    assert controls.join(60)
+    assert controls.deleted, output_text(controls, "stderr")
+    assert job.job_id not in listed_ids(session, jobs.prefix)
+    with pytest.raises(APIError):
+        service_state(session, job)
+    assert eventually(lambda: helpers.pid_gone(pid), what=f"process {pid} to end")
+    assert controls.stop_button.disabled and controls.delete_button.disabled
+    assert controls.refresher.join(10)
+
+
+def test_cancel_does_nothing(helpers, session, jobs, widgets_made):
+    """Delete → Cancel leaves the job running on the service."""
+    job, pid = jobs.start("cancel")
+    controls = JobControls(job, interval=0.1)
+    widgets_made.append(controls)
+    controls.delete_button.click()
+    controls.cancel_button.click()
+    assert controls.join(5) and not controls.deleted
+    assert controls.deleter.children == (controls.delete_button,)
+    assert service_state(session, job) is JobState.RUNNING and not helpers.pid_gone(pid)
+    assert job.job_id in listed_ids(session, jobs.prefix)
+    assert controls.output.outputs == ()
+
+
+def test_errors_from_a_stopped_service_land_in_the_output(tmp_path, widgets_made):
+    """With the service gone, Stop and the refresher show typed errors; nothing is raised."""
+    service = LocalService(tmp_path / "svc", kill_jobs_on_close=True).start()
+    try:
+        session = Session(environ=service.env(), retries=0, timeout=2)
+        job, _pid = Jobs(service.obs_root, session, tmp_path).start("orphan")
+        controls = JobControls(job, interval=0.1, max_interval=0.2)
+        widgets_made.append(controls)
+    finally:
+        service.close(kill_jobs=True)
+    controls.stop_button.click()
+    assert controls.join(30)
+    errors = output_text(controls, "stderr")
+    assert f"Stop {job.job_name} ({job.job_id}) failed: ConnectionError" in errors
+    eventually(lambda: "Refresh failed: ConnectionError" in output_text(controls, "stderr"), what="refresh error")
+    assert not controls.stop_button.disabled and controls.stop_button.description == "Stop"
+    assert controls.refresher.is_alive
+    controls.close()
+    assert controls.refresher.join(10)
+
+
+def test_displaying_a_job_shows_controls_with_stable_text(session, jobs, widgets_made):
+    """A job's mimebundle is the widget plus a text/plain of name, id and status."""
+    job, _pid = jobs.start("display")
+    bundle = job._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert bundle["text/plain"] == repr(job) and job.job_id in bundle["text/plain"]
+    assert any(t.name == f"modelarts-refresh-{job.job_id}" for t in widget_threads())
+    job.stop(wait=True, timeout=30)
+    eventually(lambda: not widget_threads(), what="the displayed widget's refresher to end")
+
+
+def test_job_list_rows_stop_and_delete(helpers, session, jobs, widgets_made):
+    """The list shows this test's jobs; a row's Stop kills one, Delete removes the other."""
+    first, first_pid = jobs.start("list-a")
+    second, _ = jobs.start("list-b")
+    listing = JobList(session, search_content=jobs.prefix, interval=0.1, max_interval=0.2)
+    widgets_made.append(listing)
+    eventually(lambda: len(listing.rows) == 2, what="two rows")
+    assert [row.job_name for row in listing.rows] == [second.job_name, first.job_name]
+    assert listing.total == 2 and listing.page_label.value == "Page 1 of 1 · 2 jobs"
+    listing.row(first.job_id).stop_button.click()
+    assert listing.join(30)
+    eventually(lambda: listing.row(first.job_id).state is JobState.KILLED, what="row KILLED")
+    assert listing.row(first.job_id).stop_button.disabled
+    assert eventually(lambda: helpers.pid_gone(first_pid), what="the stopped process to end")
+    row = listing.row(second.job_id)
+    row.delete_button.click()
+    assert "stopped first" in row.deleter.note.value
+    row.confirm_button.click()
+    assert listing.join(60)
+    assert second.job_id not in listed_ids(session, jobs.prefix), output_text(listing, "stderr")
+    eventually(lambda: [r.job_id for r in listing.rows] == [first.job_id], what="the deleted row to go")
+    assert output_text(listing, "stderr") == ""
+    listing.status_filter.value = JobState.RUNNING
+    assert listing.join(10) and listing.rows == []
