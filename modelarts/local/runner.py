@@ -293,11 +293,11 @@ class Runner:
 
     def _finish(self, active: _Active) -> None:
         status = self._read_status(active.version_id)
+        # An adopted launcher may be our zombie child (same process, earlier service): reap it.
+        reaped = processes.reap(active.pid) if active.popen is None and active.pid else None
         code: Optional[int] = status.get("returncode") if status else None
-        if code is None and active.popen is not None:
-            code = active.popen.returncode
-        elif code is None and active.pid:
-            code = processes.reap(active.pid)
+        if code is None:
+            code = active.popen.returncode if active.popen is not None else reaped
         if active.state is _S.KILLING:
             final = _S.KILLED
         elif status is not None:
