@@ -1,0 +1,309 @@
+"""Fixtures for tests that talk to the local ModelArts service over HTTP.
+
+* ``local_service`` — one :class:`~modelarts.local.LocalService` for the whole
+  session, on a temporary data dir, with short queue and stop-grace times.
+* ``api`` — AK/SK-signed requests (``modelarts.signer.sign``) with the main
+  credentials; ``token_api`` — the same with an IAM token (``X-Auth-Token``).
+* ``bucket`` — a fresh OBS bucket under the service's OBS root, to write boot
+  scripts into.
+
+Helpers (``Api``, ``Bucket``, ``create_job``, ``wait_for``, ``wait_status``,
+``job_pids``, ``pid_gone``, ``group_gone``, ``token_for``, ``unique`` and the
+boot-script snippets) come from the ``helpers`` fixture: test modules cannot
+import this file by name, since several ``conftest`` modules exist.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import itertools
+import os
+import textwrap
+import time
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterator, Optional
+
+import pytest
+import requests
+
+from modelarts import signer
+from modelarts.local import Credentials, LocalService
+
+#: Stop grace used by the session service (seconds between SIGTERM and SIGKILL).
+GRACE = 1.0
+_names = itertools.count()
+
+
+def unique(prefix: str) -> str:
+    """A job or bucket name unique within the test session."""
+    return f"{prefix}-{os.getpid()}-{next(_names)}"
+
+
+class Api:
+    """Requests to one service, signed with AK/SK or carrying an IAM token.
+
+    ``path`` may contain ``{project_id}`` (the credentials' project).  With
+    ``sign=False`` and no token the request goes out unauthenticated;
+    ``now`` signs with another clock; ``signed`` picks the signed headers.
+    """
+
+    def __init__(self, endpoint: str, credentials: Credentials, token: Optional[str] = None) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self.credentials = credentials
+        self.token = token
+        self.http = requests.Session()
+        self.project_id = credentials.project_id
+
+    def url(self, path: str) -> str:
+        return self.endpoint + path.format(project_id=self.project_id)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Any = None,
+        json: Any = None,
+        data: Optional[bytes] = None,
+        headers: Optional[Dict[str, str]] = None,
+        sign: bool = True,
+        now: Optional[_dt.datetime] = None,
+        secret_key: Optional[str] = None,
+        signed: Optional[list] = None,
+    ) -> requests.Response:
+        base = {"Content-Type": "application/json", "X-Project-Id": self.project_id}
+        if self.credentials.security_token:
+            base["X-Security-Token"] = self.credentials.security_token
+        base.update(headers or {})
+        prepared = requests.Request(method, self.url(path), params=params, json=json, data=data).prepare()
+        if self.token is not None:
+            base["X-Auth-Token"] = self.token
+        elif sign:
+            body = prepared.body if isinstance(prepared.body, bytes) else (prepared.body or "").encode()
+            base.update(
+                signer.sign(
+                    method,
+                    prepared.url or "",
+                    base,
+                    body,
+                    self.credentials.access_key,
+                    secret_key or self.credentials.secret_key,
+                    now=now,
+                    signed=signed,
+                )
+            )
+        prepared.headers.update(base)
+        return self.http.send(prepared, timeout=30)
+
+    def get(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("POST", path, **kwargs)
+
+    def put(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("PUT", path, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> requests.Response:
+        return self.request("DELETE", path, **kwargs)
+
+    def ok(self, response: requests.Response) -> Dict[str, Any]:
+        """The JSON body of a 2xx answer (assert otherwise)."""
+        assert response.status_code < 300, (response.status_code, response.text)
+        return response.json()
+
+    def detail(self, job_id: int, version_id: int) -> Dict[str, Any]:
+        return self.ok(self.get(f"/v1/{{project_id}}/training-jobs/{job_id}/versions/{version_id}"))
+
+    def log(self, job_id: int, version_id: int, log_file: str, **params: Any) -> Dict[str, Any]:
+        params["log_file"] = log_file
+        path = f"/v1/{{project_id}}/training-jobs/{job_id}/versions/{version_id}/aom-log"
+        return self.ok(self.get(path, params=params))
+
+    def stop(self, job_id: int, version_id: int) -> requests.Response:
+        return self.post(f"/v1/{{project_id}}/training-jobs/{job_id}/versions/{version_id}/stop")
+
+
+def token_for(endpoint: str, credentials: Credentials, project: Optional[Dict[str, str]] = None) -> str:
+    """Log in with the password method; the ``X-Subject-Token``."""
+    body = {
+        "auth": {
+            "identity": {
+                "methods": ["password"],
+                "password": {
+                    "user": {
+                        "name": credentials.username,
+                        "password": credentials.password,
+                        "domain": {"name": credentials.account},
+                    }
+                },
+            },
+            "scope": {"project": project or {"id": credentials.project_id}},
+        }
+    }
+    response = requests.post(endpoint + "/v3/auth/tokens", json=body, timeout=30)
+    assert response.status_code == 201, response.text
+    return response.headers["X-Subject-Token"]
+
+
+class Bucket:
+    """A directory under the OBS root, written by a test."""
+
+    def __init__(self, root: Path, name: str) -> None:
+        self.name = name
+        self.path = root / name
+        self.path.mkdir(parents=True)
+
+    def write(self, key: str, content: str) -> str:
+        """Write ``content`` (dedented) at ``key``; return its OBS path ``/bucket/key``."""
+        target = self.path / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(textwrap.dedent(content), encoding="utf-8")
+        return self.url(key)
+
+    def url(self, key: str) -> str:
+        return f"/{self.name}/{key}"
+
+
+#: Boot-script snippets: report the process ids, then sleep in small steps.
+REPORT_PIDS = """
+import os, sys, time
+print("PID", os.getpid(), "PGID", os.getpgid(0), "ARGS", " ".join(sys.argv[1:]), flush=True)
+"""
+SLEEP_LOOP = REPORT_PIDS + """
+for i in range(600):
+    print("step", i, flush=True)
+    time.sleep(0.1)
+"""
+
+
+def create_job(api: Api, bucket: Bucket, boot: str, name: Optional[str] = None, **config: Any) -> Dict[str, Any]:
+    """Create a job running ``boot`` (script text); the create answer."""
+    script = bucket.write(f"src/{unique('boot')}.py", boot)
+    body_config = {
+        "worker_server_num": 1,
+        "app_url": bucket.url("src/"),
+        "boot_file_url": script,
+        "data_url": bucket.url("data/"),
+        "train_url": bucket.url("output/"),
+        "spec_id": 1,
+        "engine_id": 1,
+    }
+    body_config.update(config)
+    response = api.post("/v1/{project_id}/training-jobs", json={"job_name": name or unique("job"), "config": body_config})
+    return api.ok(response)
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05) -> Any:
+    """Poll ``predicate`` until it returns something truthy; that value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
+        time.sleep(interval)
+
+
+def wait_status(api: Api, job: Dict[str, Any], *states: int, timeout: float = 15.0) -> Dict[str, Any]:
+    """Poll version detail until ``status`` is one of ``states``; the detail."""
+    return wait_for(
+        lambda: (lambda d: d if d["status"] in states else None)(api.detail(job["job_id"], job["version_id"])),
+        timeout,
+    )
+
+
+def job_pids(api: Api, job: Dict[str, Any], worker: int = 0) -> Dict[str, int]:
+    """The ``PID``/``PGID`` a worker printed first thing (see :data:`REPORT_PIDS`)."""
+    name = f"job-{job['job_name']}.{worker}"
+
+    def find() -> Optional[Dict[str, int]]:
+        content = api.log(job["job_id"], job["version_id"], name, lines=500, base_line=0, order="desc")["content"]
+        for line in content.splitlines():
+            if line.startswith("PID "):
+                parts = line.split()
+                return {"pid": int(parts[1]), "pgid": int(parts[3])}
+        return None
+
+    return wait_for(find)
+
+
+def pid_gone(pid: int) -> bool:
+    """``pid`` no longer exists (or is only a zombie nobody reaped yet)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            return handle.read().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except OSError:
+        return True
+
+
+def group_gone(pgid: int) -> bool:
+    """No live process is left in process group ``pgid``."""
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as handle:
+                    fields = handle.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+                return False
+    return True
+
+
+class Helpers:
+    """The helpers above, handed to tests by the ``helpers`` fixture."""
+
+    GRACE = GRACE
+    REPORT_PIDS = REPORT_PIDS
+    SLEEP_LOOP = SLEEP_LOOP
+    Api = Api
+    Bucket = Bucket
+    create_job = staticmethod(create_job)
+    group_gone = staticmethod(group_gone)
+    job_pids = staticmethod(job_pids)
+    pid_gone = staticmethod(pid_gone)
+    token_for = staticmethod(token_for)
+    unique = staticmethod(unique)
+    wait_for = staticmethod(wait_for)
+    wait_status = staticmethod(wait_status)
+
+
+@pytest.fixture(scope="session")
+def helpers() -> Helpers:
+    """Request helpers, job helpers and boot-script snippets."""
+    return Helpers()
+
+
+@pytest.fixture(scope="session")
+def local_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalService]:
+    """One local service for the session (jobs are killed when it closes)."""
+    data_dir = tmp_path_factory.mktemp("modelarts-local")
+    with LocalService(data_dir, stop_grace=GRACE, queue_delay=0.1, kill_jobs_on_close=True) as service:
+        yield service
+
+
+@pytest.fixture(scope="session")
+def api(local_service: LocalService) -> Api:
+    """AK/SK-signed requests with the service's main credentials."""
+    return Api(local_service.endpoint, local_service.credentials)
+
+
+@pytest.fixture(scope="session")
+def token_api(local_service: LocalService) -> Api:
+    """Requests carrying an IAM token of the main account (project-scoped)."""
+    creds = local_service.credentials
+    return Api(local_service.endpoint, creds, token=token_for(local_service.endpoint, creds))
+
+
+@pytest.fixture(params=["aksk", "token"])
+def any_api(request: pytest.FixtureRequest, api: Api, token_api: Api) -> Api:
+    """Each test using it runs once with AK/SK signing and once with a token."""
+    return api if request.param == "aksk" else token_api
+
+
+@pytest.fixture
+def bucket(local_service: LocalService) -> Bucket:
+    """A fresh OBS bucket for this test."""
+    return Bucket(local_service.obs_root, unique("bucket"))
