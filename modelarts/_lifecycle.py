@@ -32,6 +32,9 @@ from modelarts.states import JobState
 __all__ = ["Job", "create_version", "delete_job", "delete_version", "stop_version"]
 
 log = logging.getLogger(__name__)
+#: Seconds before the first look after a stop (doubling up to the poll interval):
+#: a stop usually lands within moments, and a full interval is seconds of waiting.
+STOP_FIRST_POLL = 0.05
 
 
 def _explain(err: ConflictError, what: str, hint: str) -> ConflictError:
@@ -81,7 +84,8 @@ def _stop_all(session: Any, job_id: str, timeout: Optional[float], poll: float, 
     for version_id in live:
         left = None if deadline is None else max(deadline - clock(), 0.0)
         poll_until_terminal(_state_of(session, job_id, version_id), timeout=left, poll=poll, sleep=sleep,
-                            clock=clock, what=f"job {job_id} version {version_id}")  # fmt: skip
+                            clock=clock, what=f"job {job_id} version {version_id}",
+                            first_poll=STOP_FIRST_POLL)  # fmt: skip
 
 
 def delete_job(

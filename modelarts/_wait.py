@@ -73,8 +73,12 @@ def poll_until_terminal(
     clock: Optional[Clock] = None,
     on_update: Optional[Callable[[JobState, float], None]] = None,
     what: str = "job",
+    first_poll: Optional[float] = None,
 ) -> JobState:
     """Call ``refresh()`` every ``poll`` seconds until it returns a terminal state.
+
+    With ``first_poll`` the sleeps start at that many seconds and double up to
+    ``poll`` (for waits that usually end within moments, like a stop).
 
     Raises
     ------
@@ -90,6 +94,7 @@ def poll_until_terminal(
     sleep = sleep or time.sleep
     clock = clock or time.monotonic
     start = clock()
+    delay = poll if first_poll is None else min(first_poll, poll)
     while True:
         state = refresh()
         elapsed = clock() - start
@@ -102,7 +107,8 @@ def poll_until_terminal(
                 f"{what} is still {state.name} after {format_elapsed(elapsed)} (timeout {timeout}s)",
                 last_status=state,
             )
-        sleep(poll if timeout is None else max(min(poll, timeout - elapsed), 0.0))
+        sleep(delay if timeout is None else max(min(delay, timeout - elapsed), 0.0))
+        delay = min(delay * 2, poll)
 
 
 Label = Union[str, Callable[[], str]]

@@ -128,6 +128,7 @@ class TrainingJob(_lifecycle.Job):
         logs: bool = False,
         sleep: Optional[Sleep] = None,
         clock: Optional[Clock] = None,
+        first_poll: Optional[float] = None,
     ) -> JobState:
         """Block until the job reaches a terminal state, and return it.
 
@@ -148,6 +149,8 @@ class TrainingJob(_lifecycle.Job):
             Print the job's new log lines while waiting.
         sleep, clock:
             Replacements for ``time.sleep``/``time.monotonic`` (tests).
+        first_poll:
+            Seconds before the first refresh, doubling up to ``poll`` (default: ``poll``).
 
         Raises
         ------
@@ -170,7 +173,7 @@ class TrainingJob(_lifecycle.Job):
         try:
             final = poll_until_terminal(
                 self.refresh, timeout=timeout, poll=self.poll_interval if poll is None else poll,
-                sleep=sleep, clock=clock, on_update=tick, what=self._label(),
+                sleep=sleep, clock=clock, on_update=tick, what=self._label(), first_poll=first_poll,
             )  # fmt: skip
             if follower is not None:
                 reporter.log(self._read_logs(follower))
@@ -216,7 +219,7 @@ class TrainingJob(_lifecycle.Job):
         """
         state = _lifecycle.stop_version(self.session, self.job_id, self.version_id, refresh=self.refresh)
         if wait and not state.is_terminal:
-            state = self.wait(timeout, poll, raise_on_failure=False)
+            state = self.wait(timeout, poll, raise_on_failure=False, first_poll=_lifecycle.STOP_FIRST_POLL)
         return {"is_success": True, "status": state}
 
     def stop_job_version(self) -> Dict[str, Any]:
