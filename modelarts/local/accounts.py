@@ -158,29 +158,38 @@ class Directory:
         """Add an IAM user with a permanent AK/SK; ``project`` (name or id)
         picks the project its credentials name (default: the region's)."""
         domain = self._domain(account)
-        password = password or secrets.token_urlsafe(12)
-        salt = secrets.token_hex(8)
-        user_id = new_id()
         chosen = self.project_by_name(domain["domain_id"], project or self.region) or self.project_by_id(project or "")
         if chosen is None or chosen["domain_id"] != domain["domain_id"]:
             raise KeyError(f"account {account!r} has no project {project or self.region!r}")
+        user_id = new_id()
         with self.db.transaction():
             self.db.execute(
-                "INSERT INTO users(user_id, domain_id, name, password_salt, password_hash) VALUES (?, ?, ?, ?, ?)",
-                (user_id, domain["domain_id"], username, salt, _hash_password(password, salt)),
+                "INSERT INTO users(user_id, domain_id, name, password_salt, password_hash) VALUES (?, ?, ?, '', '')",
+                (user_id, domain["domain_id"], username),
             )
-            access_key, secret_key = self.issue_access_key(user_id)
+            return self._login(user_id, password or secrets.token_urlsafe(12), chosen)
+
+    def _login(self, user_id: str, password: str, project: sqlite3.Row) -> Credentials:
+        """Set the user's password and issue a permanent AK/SK; its credentials."""
+        salt = secrets.token_hex(8)
+        self.db.execute(
+            "UPDATE users SET password_salt = ?, password_hash = ? WHERE user_id = ?",
+            (salt, _hash_password(password, salt), user_id),
+        )
+        access_key, secret_key = self.issue_access_key(user_id)
+        user = self.user(user_id)
+        assert user is not None
         return Credentials(
-            account=account,
-            username=username,
+            account=user["domain_name"],
+            username=user["name"],
             password=password,
             access_key=access_key,
             secret_key=secret_key,
-            project_id=chosen["project_id"],
+            project_id=project["project_id"],
             region_name=self.region,
             user_id=user_id,
-            domain_id=domain["domain_id"],
-            project_name=chosen["name"],
+            domain_id=user["domain_id"],
+            project_name=project["name"],
         )
 
     def issue_access_key(
@@ -201,26 +210,9 @@ class Directory:
         user = self.user(user_id)
         if user is None:
             raise KeyError(f"no user {user_id!r}")
-        salt = secrets.token_hex(8)
-        with self.db.transaction():
-            self.db.execute(
-                "UPDATE users SET password_salt = ?, password_hash = ? WHERE user_id = ?",
-                (salt, _hash_password(password, salt), user_id),
-            )
-            access_key, secret_key = self.issue_access_key(user_id)
         project = self.project_by_name(user["domain_id"], self.region) or self.projects_of(user["domain_id"])[0]
-        return Credentials(
-            account=user["domain_name"],
-            username=user["name"],
-            password=password,
-            access_key=access_key,
-            secret_key=secret_key,
-            project_id=project["project_id"],
-            region_name=self.region,
-            user_id=user_id,
-            domain_id=user["domain_id"],
-            project_name=project["name"],
-        )
+        with self.db.transaction():
+            return self._login(user_id, password, project)
 
     # -- lookups --------------------------------------------------------------
 
@@ -254,9 +246,8 @@ class Directory:
     def project_by_name(self, domain_id: str, name: str) -> Optional[sqlite3.Row]:
         return self.db.one("SELECT * FROM projects WHERE domain_id = ? AND name = ?", (domain_id, name))
 
-    def projects_of(self, domain_id: str) -> List[dict]:
-        rows = self.db.all("SELECT * FROM projects WHERE domain_id = ? ORDER BY name", (domain_id,))
-        return [dict(row) for row in rows]
+    def projects_of(self, domain_id: str) -> List[sqlite3.Row]:
+        return self.db.all("SELECT * FROM projects WHERE domain_id = ? ORDER BY name", (domain_id,))
 
     def access_key(self, access_key: str) -> Optional[sqlite3.Row]:
         return self.db.one(
