@@ -16,7 +16,7 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, Dict, Optional, Set, Tuple
 
-from modelarts.local.errors import BodyTooLarge, GatewayError, InternalError, ServiceError
+from modelarts.local.errors import ApiMethodNotFound, BodyTooLarge, GatewayError, InternalError, ServiceError
 from modelarts.local.routes import Request, Response, dispatch
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -109,6 +109,15 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _handle
+
+    def send_error(self, code: int, message: Optional[str] = None, explain: Optional[str] = None) -> None:
+        """What ``http.server`` itself refuses (bad request line, unknown method), as gateway JSON."""
+        request_id = uuid.uuid4().hex
+        error: ServiceError = ApiMethodNotFound() if code == 501 else _BadRequest(message or "")
+        if code != 501:
+            error.status = code  # type: ignore[misc]  # keep the status http.server chose
+        self.close_connection = True
+        self._send(Response(error.status, error.body(request_id)), request_id)
 
 
 class LocalHTTPServer(ThreadingHTTPServer):

@@ -120,6 +120,7 @@ def test_unknown_route_and_wrong_method(api: Any) -> None:
     _refused(api.get(P + "/no-such-api"), 404, "APIGW.0101", "The API does not exist or has not been published")
     _refused(api.get("/v2/whatever", sign=False), 404, "APIGW.0101")
     _refused(api.post(ENGINES), 404, "APIGW.0101", "The API does not exist.")
+    _refused(api.http.request("BREW", api.url(ENGINES)), 404, "APIGW.0101", "The API does not exist.")
 
 
 def test_body_over_12_mb_is_refused(api: Any) -> None:
