@@ -74,25 +74,33 @@ def _start(args: argparse.Namespace, kill_jobs: bool) -> LocalService:
     return service.start()
 
 
+def _user_file(service: LocalService, creds: Any) -> str:
+    return f"{service.data_dir}/users/{creds.account}.{creds.username}.ini"
+
+
 def _add_principals(service: LocalService, args: argparse.Namespace) -> List[str]:
+    """Add the accounts, projects and users asked for; one note line each."""
     extra: Dict[str, Any] = json.loads(args.config.read_text()) if args.config else {}
-    notes = []
-    accounts = [a if isinstance(a, dict) else {"name": a} for a in extra.get("accounts", [])]
-    projects = list(args.project) + list(extra.get("projects", []))
+    accounts = [item if isinstance(item, dict) else {"name": item} for item in extra.get("accounts", [])]
+    projects = [str(name) for name in [*args.project, *extra.get("projects", [])]]
     users = [dict(zip(("name", "password"), spec.split(":", 1))) for spec in args.user] + list(extra.get("users", []))
-    for kind, items in (("account", accounts), ("project", projects), ("user", users)):
-        for item in items:
-            try:
-                if kind == "account":
-                    creds = service.add_account(item["name"], item.get("password"))
-                    notes.append(f"account {creds.account}: {service.data_dir}/users/{creds.account}.{creds.username}.ini")
-                elif kind == "project":
-                    notes.append(f"project {item}: {service.add_project(item)}")
-                else:
-                    creds = service.add_user(item["name"], item.get("password"), item.get("account"), item.get("project"))
-                    notes.append(f"user {creds.username}: {service.data_dir}/users/{creds.account}.{creds.username}.ini")
-            except sqlite3.IntegrityError:
-                notes.append(f"{kind} {item['name'] if isinstance(item, dict) else item} already exists")
+    notes: List[str] = []
+
+    def attempt(label: str, add: Any) -> None:
+        try:
+            notes.append(f"{label}: {add()}")
+        except sqlite3.IntegrityError:
+            notes.append(f"{label}: already exists")
+
+    for account in accounts:
+        attempt(f"account {account['name']}", lambda a=account: _user_file(service, service.add_account(a["name"], a.get("password"))))
+    for project in projects:
+        attempt(f"project {project}", lambda name=project: service.add_project(name))
+    for user in users:
+        attempt(
+            f"user {user['name']}",
+            lambda u=user: _user_file(service, service.add_user(u["name"], u.get("password"), u.get("account"), u.get("project"))),
+        )
     return notes
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 from typing import Any, Dict, Mapping, Optional, Tuple
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from modelarts import signer
 from modelarts.local.accounts import Credentials

@@ -14,6 +14,7 @@ an AK is refused for ``lockout_seconds``.  The counters live **in memory**
 from __future__ import annotations
 
 import hmac
+import sqlite3
 import threading
 import time
 from typing import Callable, Dict, Mapping, Optional, Tuple
@@ -141,7 +142,7 @@ class Gateway:
         if not hmac.compare_digest(expected, parsed.signature):
             raise IAMAuthenticationFailed("verify aksk signature fail")
 
-    def _check_temporary(self, key: Mapping[str, str], headers: Mapping[str, str]) -> None:
+    def _check_temporary(self, key: sqlite3.Row, headers: Mapping[str, str]) -> None:
         wanted = key["security_token_hash"]
         if wanted is None:
             return

@@ -76,7 +76,7 @@ class IAM:
             raise KeystoneBadRequest("only the password method with auth.identity.password.user is supported")
         name, password = user.get("name"), user.get("password")
         domain_name = _get(user, "domain", "name") or name
-        if not all(isinstance(v, str) and v for v in (name, password, domain_name)):
+        if not (isinstance(name, str) and isinstance(password, str) and isinstance(domain_name, str) and name and password):
             raise KeystoneBadRequest("user.name, user.password and user.domain.name are required")
         row = self.directory.check_password(domain_name, name, password)
         if row is None:

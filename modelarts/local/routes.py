@@ -96,10 +96,6 @@ def iam_projects(app: "App", req: Request) -> Dict[str, Any]:
 # -- training jobs ----------------------------------------------------------------------
 
 
-def _p(req: Request, *names: str) -> Tuple[str, ...]:
-    return tuple(req.params[name] for name in names)
-
-
 def create_job(app: "App", req: Request) -> Dict[str, Any]:
     return app.jobs.create(req.params["project_id"], req.json())
 
@@ -109,39 +105,45 @@ def list_jobs(app: "App", req: Request) -> Dict[str, Any]:
 
 
 def update_job(app: "App", req: Request) -> Dict[str, Any]:
-    return app.jobs.update_description(*_p(req, "project_id", "job_id"), req.json())
+    p = req.params
+    return app.jobs.update_description(p["project_id"], p["job_id"], req.json())
 
 
 def delete_job(app: "App", req: Request) -> Dict[str, Any]:
-    return app.jobs.delete(*_p(req, "project_id", "job_id"))
+    return app.jobs.delete(req.params["project_id"], req.params["job_id"])
 
 
 def list_versions(app: "App", req: Request) -> Dict[str, Any]:
-    return app.jobs.versions(*_p(req, "project_id", "job_id"), req.args)
+    return app.jobs.versions(req.params["project_id"], req.params["job_id"], req.args)
 
 
 def create_version(app: "App", req: Request) -> Dict[str, Any]:
-    return app.jobs.create_version(*_p(req, "project_id", "job_id"), req.json())
+    return app.jobs.create_version(req.params["project_id"], req.params["job_id"], req.json())
 
 
 def version_detail(app: "App", req: Request) -> Dict[str, Any]:
-    return app.jobs.version_detail(*_p(req, "project_id", "job_id", "version_id"))
+    p = req.params
+    return app.jobs.version_detail(p["project_id"], p["job_id"], p["version_id"])
 
 
 def delete_version(app: "App", req: Request) -> Dict[str, Any]:
-    return app.jobs.delete_version(*_p(req, "project_id", "job_id", "version_id"))
+    p = req.params
+    return app.jobs.delete_version(p["project_id"], p["job_id"], p["version_id"])
 
 
 def stop_version(app: "App", req: Request) -> Dict[str, Any]:
-    return app.jobs.stop(*_p(req, "project_id", "job_id", "version_id"))
+    p = req.params
+    return app.jobs.stop(p["project_id"], p["job_id"], p["version_id"])
 
 
 def log_file_names(app: "App", req: Request) -> Dict[str, Any]:
-    return app.jobs.log_files(*_p(req, "project_id", "job_id", "version_id"))
+    p = req.params
+    return app.jobs.log_files(p["project_id"], p["job_id"], p["version_id"])
 
 
 def aom_log(app: "App", req: Request) -> Dict[str, Any]:
-    return app.jobs.log(*_p(req, "project_id", "job_id", "version_id"), req.args)
+    p = req.params
+    return app.jobs.log(p["project_id"], p["job_id"], p["version_id"], req.args)
 
 
 # -- catalogue -------------------------------------------------------------------------------
@@ -231,6 +233,7 @@ def dispatch(app: "App", req: Request) -> Response:
     if kind != "iam":
         req.principal = app.gateway.authenticate(req.method, req.path, req.query, req.headers, req.body)
     if kind == "project":
+        assert req.principal is not None
         app.gateway.authorize_project(req.principal, params["project_id"], req.headers)
     answer = handler(app, req)
     return answer if isinstance(answer, Response) else Response(200, answer)

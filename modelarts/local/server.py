@@ -14,7 +14,7 @@ import socket
 import threading
 import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, Dict, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
 
 from modelarts.local.errors import ApiMethodNotFound, BodyTooLarge, GatewayError, InternalError, ServiceError
 from modelarts.local.routes import Request, Response, dispatch
@@ -45,7 +45,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _read_body(self, headers: Dict[str, str]) -> bytes:
         limit = self.server.app.config.max_body_bytes
         if "chunked" in headers.get("transfer-encoding", "").lower():
-            chunks, size = [], 0
+            chunks: List[bytes] = []
+            size = 0
             while True:
                 length = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
                 if length == 0:

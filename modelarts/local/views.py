@@ -9,18 +9,22 @@ object of string arrays.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Mapping, Optional
+import sqlite3
+from typing import Any, Dict, Mapping, Optional, Union
 
 from modelarts.local import catalog
 
-__all__ = ["created", "duration_ms", "job_summary", "version_detail"]
+__all__ = ["Row", "created", "duration_ms", "job_summary", "version_detail"]
+
+#: A database row or a dict made from one.
+Row = Union[sqlite3.Row, Mapping[str, Any]]
 
 _EMPTY_METRICS = json.dumps(
     {"metric": [], "total_metric": {"total_metric_meta": {}, "total_reserved_data": {}, "total_metric_values": {}}}
 )
 
 
-def duration_ms(row: Mapping[str, Any], now_ms: int) -> int:
+def duration_ms(row: Row, now_ms: int) -> int:
     """How long the processes ran (so far), in milliseconds."""
     start = row["start_time"]
     if not start:
@@ -29,7 +33,7 @@ def duration_ms(row: Mapping[str, Any], now_ms: int) -> int:
     return max(0, int(end) - int(start))
 
 
-def created(row: Mapping[str, Any], resource_id: bool = True) -> Dict[str, Any]:
+def created(row: Row, resource_id: bool = True) -> Dict[str, Any]:
     """The answer to create job / create version."""
     body = {
         "is_success": True,
@@ -55,12 +59,12 @@ def _spec(spec_id: Optional[int]) -> Dict[str, Any]:
     return found or {"core": "", "cpu": "", "gpu_num": 0, "gpu_type": "", "spec_code": ""}
 
 
-def version_detail(row: Mapping[str, Any], now_ms: int) -> Dict[str, Any]:
+def version_detail(row: Row, now_ms: int) -> Dict[str, Any]:
     """The version-detail fields (modelarts_03_0047), minus ``is_success``."""
     config = json.loads(row["config"])
     engine, spec = _engine(config.get("engine_id")), _spec(config.get("spec_id"))
     volumes = config.get("volumes") or []
-    nfs = next((item["nfs"] for item in volumes if isinstance(item, dict) and isinstance(item.get("nfs"), dict)), {})
+    nfs: Dict[str, Any] = next((item["nfs"] for item in volumes if isinstance(item, dict) and isinstance(item.get("nfs"), dict)), {})
     return {
         "job_id": row["job_id"],
         "job_name": row["job_name"],
@@ -109,7 +113,7 @@ def version_detail(row: Mapping[str, Any], now_ms: int) -> Dict[str, Any]:
     }
 
 
-def job_summary(row: Mapping[str, Any], now_ms: int) -> Dict[str, Any]:
+def job_summary(row: Row, now_ms: int) -> Dict[str, Any]:
     """One entry of the job list (modelarts_03_0046)."""
     return {
         "job_id": row["job_id"],
