@@ -43,7 +43,7 @@ class JobControls(widgets.VBox):
     job : TrainingJob
         Anything with ``job_name``, ``job_id``, ``version_id``, ``status``,
         ``create_time``, ``duration``, ``refresh()``,
-        ``stop(wait=, timeout=)`` and ``delete_job(force=)``.
+        ``stop(wait=, timeout=, poll=)`` and ``delete_job(force=)``.
     interval, max_interval : float
         The refresher's first and longest wait between polls, in seconds.
     stop_timeout : float
@@ -145,7 +145,8 @@ class JobControls(widgets.VBox):
         """
 
         def work() -> str:
-            checked(self.job.stop(wait=True, timeout=self.stop_timeout))
+            poll = self.refresher.interval  # the job's default poll (5 s) would keep "Stopping…" up
+            checked(self.job.stop(wait=True, timeout=self.stop_timeout, poll=poll))
             return f"Stopped {self.label}: {self._refresh_now()}"
 
         self.actions.run(

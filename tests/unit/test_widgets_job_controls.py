@@ -44,7 +44,7 @@ class FakeJob:
                     self.duration = 61_000
             return self.status
 
-    def stop(self, wait: bool = False, timeout: Optional[float] = None) -> dict:
+    def stop(self, wait: bool = False, timeout: Optional[float] = None, *, poll: Optional[float] = None) -> dict:
         self.calls.append(("stop", wait, timeout))
         if self.gate is not None:
             self.gate.wait(5)
@@ -236,7 +236,7 @@ def test_refresher_does_not_re_enable_stop_during_a_stop(make_controls):
 def test_failure_dicts_are_shown_as_errors(make_controls):
     """With Session(errors="return") a failed stop is reported, not 'Stopped'."""
     job = FakeJob()
-    job.stop = lambda wait=False, timeout=None: {"is_success": False, "error_code": "X.1", "error_msg": "nope"}
+    job.stop = lambda wait=False, timeout=None, poll=None: {"is_success": False, "error_code": "X.1", "error_msg": "nope"}
     controls = make_controls(job, autostart=False)
     controls.stop(background=False)
     assert "Stop demo (101) failed: APIError X.1: nope" in _text(controls, "stderr")
