@@ -11,6 +11,7 @@ because passwords and tokens would otherwise cross the network in clear.
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Dict, Mapping, Optional
 from urllib.parse import urlsplit
 
@@ -53,6 +54,9 @@ KNOWN_REGIONS = frozenset(
 _SPECIAL_MODELARTS = {"ap-southeast-1": "https://modelarts.ap-southeast-1.myhuaweicloud.cn"}
 _SPECIAL_IAM = {"eu-west-101": "https://iam.eu-west-101.myhuaweicloud.eu"}
 _ENV = {"modelarts": "MA_ENDPOINT", "iam": "IAM_ENDPOINT", "obs": "S3_ENDPOINT"}
+#: Characters no endpoint may hold (whitespace, controls, unsafe URL characters); checked on
+#: the text itself, since ``urlsplit`` silently drops tabs and newlines.
+_BAD_HOST = re.compile(r"[\x00-\x20\x7f<>\"{}|\\^`%]")
 
 
 def _is_loopback(host: str) -> bool:
@@ -68,11 +72,12 @@ def normalize_endpoint(value: str, what: str = "endpoint") -> str:
     """``https://host[:port]`` with no trailing slash; ``ConfigurationError`` if unusable."""
     if not isinstance(value, str) or not value.strip():
         raise ConfigurationError(f"{what} must be a non-empty URL, got {value!r}")
-    text = value.strip().rstrip("/")
+    text = value.strip()
     if "://" not in text:
         text = "https://" + text
+    text = text.rstrip("/")
     parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if parts.scheme not in ("http", "https") or not parts.hostname or _BAD_HOST.search(text.split("://", 1)[1]):
         raise ConfigurationError(f"{what} {value!r} is not an http(s) URL")
     if parts.query or parts.fragment or parts.username:
         raise ConfigurationError(f"{what} {value!r} must not carry a query, fragment or user info")

@@ -16,7 +16,9 @@ the region table (:mod:`modelarts.endpoints`).  All calls go through
 from __future__ import annotations
 
 import json
+import math
 import os
+import re
 import warnings
 from typing import Any, Callable, ClassVar, Dict, Mapping, Optional, Tuple
 
@@ -31,7 +33,55 @@ from modelarts.transport import DEFAULT_TIMEOUT, Timeout, build_http, post_raw, 
 __all__ = ["Session"]
 
 _IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
+_METHODS = _IDEMPOTENT | {"POST", "PATCH"}
 _ERROR_MODES = ("raise", "return")
+#: What may go into a header or a path segment unescaped: an AK sits in
+#: ``Authorization: … Access=<AK>, …``, a token is a header value, a project id a path segment.
+_SAFE = {
+    "access_key": re.compile(r"[A-Za-z0-9_-]+"),
+    "security_token": re.compile(r"[\x21-\x7e]+"),
+    "project_id": re.compile(r"[A-Za-z0-9_-]{1,64}"),
+}
+_PATH_BREAKERS = re.compile(r"[\x00-\x20\x7f#?]")
+
+
+def _seconds(name: str, value: Any, allow_none: bool = True) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value < math.inf):
+        raise ValueError(f"{name} must be a positive finite number of seconds, got {value!r}")
+
+
+def _check_timeout(value: Any) -> Timeout:
+    """``None``, seconds, or a ``(connect, read)`` pair of seconds (each may be ``None``)."""
+    if isinstance(value, tuple):
+        if len(value) != 2:
+            raise ValueError(f"timeout must be seconds or a (connect, read) pair, got {value!r}")
+        for part in value:
+            _seconds("each part of timeout", part)
+        return tuple(value)  # type: ignore[return-value]
+    _seconds("timeout", value)
+    return value  # type: ignore[no-any-return]
+
+
+def _check_call(method: Any, path: Any) -> str:
+    if not isinstance(method, str) or method.upper() not in _METHODS:
+        raise ValueError(f"bad HTTP method {method!r}; one of {', '.join(sorted(_METHODS))}")
+    if not isinstance(path, str) or not path.startswith("/") or _PATH_BREAKERS.search(path):
+        raise ValueError(f"path must be a string starting with '/' without spaces, controls, '?' or '#', got {path!r}")
+    return method.upper()
+
+
+def _check_params(params: Any) -> None:
+    if params is None:
+        return
+    if not isinstance(params, Mapping):
+        raise TypeError(f"params must be a mapping, not {type(params).__name__}")
+    for key, value in params.items():
+        values = value if isinstance(value, (list, tuple)) else [value]
+        ok = all(v is None or isinstance(v, (str, int)) or (isinstance(v, float) and math.isfinite(v)) for v in values)
+        if not isinstance(key, str) or not ok:
+            raise TypeError(f"query parameter {key!r} must be a string, number or bool, got {value!r}")
 
 
 def _text(name: str, value: Any) -> Optional[str]:
@@ -118,11 +168,21 @@ class Session:
             raise ConfigurationError(f"errors must be one of {_ERROR_MODES}, got {errors!r}")
         if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
             raise ConfigurationError(f"retries must be a non-negative int, got {retries!r}")
+        timeout = _check_timeout(timeout)
+        if isinstance(backoff_factor, bool) or not isinstance(backoff_factor, (int, float)) or not (
+            0 <= backoff_factor < math.inf
+        ):
+            raise ConfigurationError(f"backoff_factor must be a non-negative number, got {backoff_factor!r}")
+        if environ is not None and not isinstance(environ, Mapping):
+            raise TypeError(f"environ must be a mapping, not {type(environ).__name__}")
         env = os.environ if environ is None else environ
         username, password, account = _text("username", username), _text("password", password), _text("account", account)
         access_key, secret_key = _text("access_key", access_key), _text("secret_key", secret_key)
         security_token = _text("security_token", security_token)
         region_name, project_id = _text("region_name", region_name), _text("project_id", project_id)
+        for name, value in (("access_key", access_key), ("security_token", security_token)):
+            if value is not None and not _SAFE[name].fullmatch(value):
+                raise ConfigurationError(f"{name} has characters that cannot go into a request header")
         if config_file is not None:
             warnings.warn("Session(config_file=...) is deprecated; pass credentials explicitly", DeprecationWarning, 2)
             conf = _read_config_file(config_file)
@@ -166,6 +226,8 @@ class Session:
                 self._provider, self.credential_source = find_access_key(env)
         if not project_id:
             raise ConfigurationError("project_id is required: pass project_id=… or set $PROJECT_ID")
+        if not _SAFE["project_id"].fullmatch(project_id):
+            raise ConfigurationError(f"project_id must be 1-64 of A-Z, a-z, 0-9, '_' and '-', got {project_id!r}")
         self.project_id: str = project_id
         if self._provider is not None:
             self._auth = SignerAuth(self._provider, project_id=project_id)
@@ -248,11 +310,11 @@ class Session:
         """
         if self._closed:
             raise ConfigurationError("this session is closed")
-        if not isinstance(method, str) or not method.isalpha():
-            raise ValueError(f"bad HTTP method {method!r}")
-        if not isinstance(path, str) or not path.startswith("/") or "\r" in path or "\n" in path:
-            raise ValueError(f"path must be a string starting with '/', got {path!r}")
-        method = method.upper()
+        method = _check_call(method, path)
+        _check_params(params)
+        if idempotent is not None and not isinstance(idempotent, bool):
+            raise TypeError(f"idempotent must be None, True or False, got {idempotent!r}")
+        timeout = _check_timeout(timeout)
         retry = method in _IDEMPOTENT if idempotent is None else idempotent
         http = self._http if retry else self._http_once
         url = self.endpoints.modelarts + path
@@ -272,7 +334,7 @@ class Session:
 
     def auth_headers_for(self, method: str, path: str) -> Tuple[str, Dict[str, str]]:
         """The URL and headers of a signed/tokened bodiless request (for benchmarks and debugging)."""
-        prepared = requests.Request(method, self.endpoints.modelarts + path).prepare()
+        prepared = requests.Request(_check_call(method, path), self.endpoints.modelarts + path).prepare()
         prepared.prepare_headers({"Content-Type": "application/json"})
         self._auth(prepared)
         return prepared.url or "", dict(prepared.headers)

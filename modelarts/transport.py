@@ -76,7 +76,7 @@ def build_http(retries: int, backoff_factor: float, idempotent: bool, pool_size:
 
 def dumps(body: Any) -> bytes:
     """Compact UTF-8 JSON: what is signed is exactly what is sent."""
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode("utf-8")
 
 
 def _transport_error(exc: requests.RequestException, method: str, url: str) -> Exception:
