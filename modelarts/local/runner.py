@@ -138,8 +138,14 @@ class Runner:
             self._tick()
             time.sleep(self.poll_interval)
 
+    def _interval(self) -> float:
+        """Poll faster while a stop is in flight, so KILLED shows up promptly."""
+        with self._lock:
+            killing = any(active.state is _S.KILLING for active in self._active.values())
+        return min(self.poll_interval, 0.01) if killing else self.poll_interval
+
     def _loop(self) -> None:
-        while not self._halt.wait(self.poll_interval):
+        while not self._halt.wait(self._interval()):
             try:
                 self._tick()
             except Exception:  # pragma: no cover - keep supervising whatever happens
