@@ -24,7 +24,7 @@ from typing import Any, Callable, ClassVar, Dict, List, Optional, Type
 
 from modelarts import _api
 from modelarts._validate import check_id, check_text
-from modelarts._wait import Clock, Sleep, format_elapsed, poll_until_terminal
+from modelarts._wait import Clock, Sleep, check_wait, format_elapsed, poll_until_terminal
 from modelarts.exceptions import APIError, ConflictError
 from modelarts.models import JobCreated, JobInfo, JobVersionList
 from modelarts.states import JobState
@@ -101,6 +101,7 @@ def delete_job(
 ) -> Dict[str, Any]:
     """``DELETE /training-jobs/{job_id}`` with the ``force`` and ``missing_ok`` rules."""
     job_id = check_id(job_id, "job_id")
+    check_wait(timeout, poll)  # before force=True sends anything
     clock = clock or time.monotonic
     try:
         if force:

@@ -55,7 +55,7 @@ def log_query(
     order: Any = None,
 ) -> Dict[str, Any]:
     """The ``aom-log`` query for the documented or the native arguments (see module doc)."""
-    if not isinstance(log_file, str) or not log_file or "/" in log_file:
+    if not isinstance(log_file, str) or log_file.strip(".") == "" or "/" in log_file or "\\" in log_file:
         raise ValueError(f"log_file must be a log file name from get_job_log_file_list(), got {log_file!r}")
     if base_line is not None or lines is not None or order is not None:
         if base_line is not None and not isinstance(base_line, (str, int)) or isinstance(base_line, bool):
@@ -66,7 +66,7 @@ def log_query(
             "lines": 50 if lines is None else check_int(lines, "lines", 0, _MAX_LINES),
             "order": "desc" if order is None else check_choice(order, "order", ("desc", "asc")),
         }
-    start = check_int(start_byte, "start_byte", -1)
+    start = check_int(start_byte, "start_byte", -1, 2**63 - 1)
     size = check_int(offset, "offset", -2048, 2048)
     return {
         "log_file": log_file,

@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from typing import Any, Callable, Iterable, Optional, TextIO, Union
@@ -30,6 +31,7 @@ __all__ = [
     "Progress",
     "TextProgress",
     "WidgetProgress",
+    "check_wait",
     "format_elapsed",
     "make_progress",
     "poll_until_terminal",
@@ -64,6 +66,15 @@ def format_elapsed(seconds: float) -> str:
     return f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
 
 
+def check_wait(timeout: Any, poll: Any) -> None:
+    """``ValueError`` unless ``poll`` is a positive finite number and ``timeout`` is
+    ``None`` or a non-negative number (NaN is neither: a NaN timeout never expires)."""
+    if isinstance(poll, bool) or not isinstance(poll, (int, float)) or not 0 < poll < math.inf:
+        raise ValueError(f"poll must be a positive number of seconds, got {poll!r}")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout >= 0):
+        raise ValueError(f"timeout must be None or a non-negative number of seconds, got {timeout!r}")
+
+
 def poll_until_terminal(
     refresh: Callable[[], JobState],
     *,
@@ -87,10 +98,7 @@ def poll_until_terminal(
     ValueError
         ``poll`` is not positive or ``timeout`` is negative.
     """
-    if isinstance(poll, bool) or not isinstance(poll, (int, float)) or poll <= 0:
-        raise ValueError(f"poll must be a positive number of seconds, got {poll!r}")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout < 0):
-        raise ValueError(f"timeout must be None or a non-negative number of seconds, got {timeout!r}")
+    check_wait(timeout, poll)
     sleep = sleep or time.sleep
     clock = clock or time.monotonic
     start = clock()

@@ -33,7 +33,7 @@ from modelarts import _api, _lifecycle
 from modelarts._config import config_from_version
 from modelarts._logs import LogFollower, log_query
 from modelarts._validate import check_data_source, check_id, check_session, check_text
-from modelarts._wait import Clock, Sleep, make_progress, poll_until_terminal
+from modelarts._wait import Clock, Sleep, check_wait, make_progress, poll_until_terminal
 from modelarts.exceptions import APIError, JobFailedError
 from modelarts.models import JobCreated, JobInfo
 from modelarts.states import JobState
@@ -217,6 +217,7 @@ class TrainingJob(_lifecycle.Job):
         WaitTimeoutError
             ``wait=True`` and the job was not terminal after ``timeout`` seconds.
         """
+        check_wait(timeout, self.poll_interval if poll is None else poll)  # before the stop is sent
         state = _lifecycle.stop_version(self.session, self.job_id, self.version_id, refresh=self.refresh)
         if wait and not state.is_terminal:
             state = self.wait(timeout, poll, raise_on_failure=False, first_poll=_lifecycle.STOP_FIRST_POLL)
