@@ -18,6 +18,8 @@ from typing import Any, Optional, Tuple
 
 import ipywidgets as widgets
 
+from modelarts._api import is_missing
+from modelarts.exceptions import APIError
 from modelarts.states import JobState
 from modelarts.widgets.actions import ActionRunner, Reporter, checked
 from modelarts.widgets.parts import ConfirmDelete, StatusBadge, make_button
@@ -222,7 +224,17 @@ class JobControls(widgets.VBox):
         if self.deleted:
             return Poll.DONE
         before = self.state
-        state = self._refresh_now()
+        try:
+            state = self._refresh_now()
+        except APIError as err:
+            if not is_missing(err):
+                raise
+            if self.actions.busy:  # our own Delete is finishing; it reports itself
+                return Poll.SAME
+            self.deleted = True
+            self.reporter.info(f"{self.label} no longer exists (deleted elsewhere)")
+            self._after_action()
+            return Poll.DONE
         self.reporter.poll_succeeded()
         self._sync_buttons()
         if self.done:

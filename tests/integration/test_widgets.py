@@ -230,3 +230,16 @@ def test_job_list_rows_stop_and_delete(helpers, session, jobs, widgets_made):
     assert output_text(listing, "stderr") == ""
     listing.status_filter.value = JobState.RUNNING
     assert listing.join(10) and listing.rows == []
+
+
+def test_a_job_deleted_elsewhere_ends_the_refresher(session, jobs, widgets_made):
+    """Deleting the job from code (not the widget) turns the badge DELETED and stops polling."""
+    job, _pid = jobs.start("elsewhere")
+    controls = JobControls(job, interval=0.1, max_interval=0.2, autostart=False)
+    widgets_made.append(controls)
+    TrainingJob(session, job.job_id, job.version_id).delete_job(force=True)
+    controls.refresher.start()  # (started after: a poll that saw KILLED first would end it)
+    assert controls.refresher.join(20), output_text(controls, "stderr")
+    assert controls.deleted and controls.status.state == "DELETED"
+    assert "no longer exists" in output_text(controls, "stdout")
+    assert output_text(controls, "stderr") == ""

@@ -241,3 +241,15 @@ def test_failure_dicts_are_shown_as_errors(make_controls):
     controls.stop(background=False)
     assert "Stop demo (101) failed: APIError X.1: nope" in _text(controls, "stderr")
     assert "Stopped" not in _text(controls, "stdout")
+
+
+def test_a_job_deleted_elsewhere_shows_deleted_and_ends_the_refresher(make_controls):
+    """When the service says the job is gone, the widget says so and stops polling."""
+    job = FakeJob()
+    controls = make_controls(job)
+    job.deleted = True  # refresh() now raises NotFoundError ModelArts.2775
+    assert controls.refresher.join(5)
+    assert controls.deleted and controls.status.state == "DELETED"
+    assert "demo (101) no longer exists" in _text(controls, "stdout")
+    assert controls.stop_button.disabled and controls.delete_button.disabled
+    assert _text(controls, "stderr") == ""
