@@ -7,12 +7,10 @@ the kernel; the assertions read the service (and ``/proc``), not only the widget
 from __future__ import annotations
 
 import threading
-import time
-import uuid
-from pathlib import Path
-from typing import Any, Callable, Iterator, List
+from typing import Any, Iterator, List
 
 import pytest
+from estimator_helpers import SLEEPER, estimator, eventually, pid_of, unique
 
 from modelarts.estimator import Estimator
 from modelarts.exceptions import APIError
@@ -22,58 +20,26 @@ from modelarts.session import Session
 from modelarts.states import JobState
 from modelarts.widgets import JobControls, JobList
 
-BOOT = """\
-import os, sys, time
-args = dict(a[2:].split("=", 1) for a in sys.argv[1:] if a.startswith("--") and "=" in a)
-with open(args["pid_file"], "w") as handle:
-    handle.write(str(os.getpid()))
-print("training", flush=True)
-time.sleep(600)
-"""
-
-
-def eventually(check: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    """Poll ``check`` until it is truthy; its value (the assertion names ``what``)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
 
 def widget_threads() -> List[threading.Thread]:
     return [t for t in threading.enumerate() if t.name.startswith(("modelarts-refresh", "modelarts-job"))]
 
 
 class Jobs:
-    """Creates running jobs on one service and cleans them up."""
+    """Creates running jobs (the shared SLEEPER boot script) and cleans them up."""
 
-    def __init__(self, obs_root: Path, session: Session, tmp: Path) -> None:
-        self.session, self.tmp = session, tmp
-        self.bucket = f"widgets-{uuid.uuid4().hex[:8]}"
-        (obs_root / self.bucket / "src").mkdir(parents=True)
-        (obs_root / self.bucket / "src" / "boot.py").write_text(BOOT)
-        (obs_root / self.bucket / "data").mkdir()
+    def __init__(self, session: Session, bucket: Any) -> None:
+        self.session, self.bucket = session, bucket
         self.created: List[TrainingJob] = []
-        self.prefix = f"w{uuid.uuid4().hex[:8]}"
+        self.prefix = unique("widgets") + "x"  # so no prefix is a substring of another
 
     def start(self, name: str = "job") -> "tuple[TrainingJob, int]":
         """A job of this test, RUNNING, and the pid of its training process."""
-        pid_file = self.tmp / f"{name}-{len(self.created)}.pid"
-        root = f"/{self.bucket}/"
-        estimator = Estimator(
-            modelarts_session=self.session, code_dir=root + "src/", boot_file=root + "src/boot.py",
-            output_path=root + "out/", log_url=root + "log/",
-            train_instance_type="modelarts.vm.cpu.2u", train_instance_count=1,
-            hyperparameters=[{"label": "pid_file", "value": str(pid_file)}],
-        )  # fmt: skip
-        job = estimator.fit(inputs=root + "data/", job_name=f"{self.prefix}-{name}", wait=False)
+        fit = estimator(self.session, self.bucket, SLEEPER).fit
+        job = fit(inputs=self.bucket.url("data/"), job_name=f"{self.prefix}-{name}", wait=False)
         self.created.append(job)
-        eventually(lambda: job.refresh() is JobState.RUNNING and pid_file.exists(), what=f"{name} to run")
-        return job, int(eventually(pid_file.read_text, what="the pid file"))
+        eventually(lambda: job.refresh() is JobState.RUNNING, what=f"{name} to run")
+        return job, pid_of(job)
 
     def close(self) -> None:
         for job in self.created:
@@ -108,8 +74,8 @@ def session(local_service: LocalService) -> Session:
 
 
 @pytest.fixture
-def jobs(local_service: LocalService, session: Session, tmp_path: Path) -> Iterator[Jobs]:
-    made = Jobs(local_service.obs_root, session, tmp_path)
+def jobs(session: Session, bucket: Any) -> Iterator[Jobs]:
+    made = Jobs(session, bucket)
     yield made
     made.close()
 
@@ -174,12 +140,12 @@ def test_cancel_does_nothing(helpers, session, jobs, widgets_made):
     assert controls.output.outputs == ()
 
 
-def test_errors_from_a_stopped_service_land_in_the_output(tmp_path, widgets_made):
+def test_errors_from_a_stopped_service_land_in_the_output(helpers, tmp_path, widgets_made):
     """With the service gone, Stop and the refresher show typed errors; nothing is raised."""
     service = LocalService(tmp_path / "svc", kill_jobs_on_close=True).start()
     try:
         session = Session(environ=service.env(), retries=0, timeout=2)
-        job, _pid = Jobs(service.obs_root, session, tmp_path).start("orphan")
+        job, _pid = Jobs(session, helpers.Bucket(service.obs_root, "orphans")).start("orphan")
         controls = JobControls(job, interval=0.1, max_interval=0.2)
         widgets_made.append(controls)
     finally:
