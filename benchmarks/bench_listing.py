@@ -109,10 +109,10 @@ def run(cfg) -> List[Figure]:
         "(alternately forwards and backwards), `Estimator.get_job_list(per_page=1000, page=k)`",
         "per page: " + ", ".join(f"{page}: {ms(s.median)}" for page, s in per_page.items()),
         f"listing all {pages} pages: {ms(everything.median * pages)} (median page × pages)",
-        f"linear in pages: a page costs the same wherever it is (pages {pages // 2 + 1}-{pages} over 1-{pages // 2}: "
-        f"{halves.render(ratio)}), so listing k pages takes k × a page",
-        f"CPU per page: service {ms(big.service_cpu)}, SDK side {ms(big.client_cpu)} (the rest of a page's wall time "
-        "is waiting for a core on this shared machine)",
+        f"linear in pages (1.00× = a later page costs what an earlier one does, so k pages take k × a page): "
+        f"pages {pages // 2 + 1}-{pages} over pages 1-{pages // 2}, per pass: {halves.render(ratio)}",
+        f"CPU per page: service {ms(big.service_cpu)}, SDK side {ms(big.client_cpu)}; the rest of a page's wall time "
+        "is the transfer and waiting for a core (see the load average above)",
         f"but a page's cost grows with the jobs stored — every page reads them all, then sorts and slices: "
         f"page 1 with {PER_PAGE} jobs stored took {Stats.of(small.wall[1]).render(ms)} (service CPU "
         f"{ms(small.service_cpu)}); with {stored} stored {ratio(growth)} as long",

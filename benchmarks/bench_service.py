@@ -55,7 +55,28 @@ def profile_dispatch(cfg) -> str:
             one()
         each = (time.perf_counter() - started) / count
         text = cfg.profile(one, repeat=count)
-    return f"routes.dispatch + json.dumps of this request, no HTTP: {us(each)} a request (unprofiled)\n\n{text}"
+    return (f"routes.dispatch + json.dumps of this request, no HTTP: {us(each)} a request (unprofiled); the rest "
+            "of the service's CPU per request is http.server's parsing and writing and switching between handler "
+            f"threads\n\n{text}")
+
+
+def why_missed(results: Dict[int, List[LoadResult]], cpu_per_request: Dict[int, float]) -> List[str]:
+    """The arithmetic behind a missed p99: a closed loop's latency is its clients over the throughput."""
+    rate = {n: Stats.of([r.throughput for r in runs]).median for n, runs in results.items()}
+    most = max(LEVELS)
+    return [
+        f"why: with {most} clients each waiting for its answer, mean latency = {most} / throughput, so p99 < 20 ms "
+        f"needs well over {most / 0.020:,.0f} requests/s; the service is one Python process (one core's worth, "
+        f"GIL), at {us(cpu_per_request[most])} of CPU a request here that is ≤ {1 / cpu_per_request[most]:,.0f}/s "
+        "even with the machine to itself",
+        f"throughput {per_second(rate[LEVELS[1]])} at {LEVELS[1]} clients, {per_second(rate[most])} at {most}; "
+        f"CPU per request {us(cpu_per_request[LEVELS[1]])} → {us(cpu_per_request[most])}"
+        + (": a thread per connection, all contending for the GIL and the one SQLite connection's lock"
+           if rate[most] < rate[LEVELS[1]] else ""),
+        "what would move it (the service owner's call, not a minimal fix): fewer SQLite round trips per request "
+        "(the gateway reads the access key and the project on every call — cacheable), a cheaper X-Sdk-Date parse "
+        "than strptime, or a bounded worker pool instead of a thread per connection",
+    ]
 
 
 def measure(cfg, service, url: str, headers: Dict[str, str]) -> Tuple[Dict[int, List[LoadResult]], Dict[int, float]]:
@@ -93,7 +114,10 @@ def run(cfg) -> List[Figure]:
             f"closed loop: mean latency = clients / throughput = {ms(clients / rates.median)}",
         ]
         figures.append(fig)
+    figures[0].details.append("before d9e2c36 (TCP_NODELAY in the service) a kept-alive connection managed ~23 "
+                              "requests/s: every answer's body waited ~40 ms for the client's delayed ACK")
     missed = [f for f in figures if not f.met]
     if missed:
+        missed[-1].details += why_missed(results, cpu_per_request)
         missed[-1].profile = profile_dispatch(cfg)
     return figures
