@@ -15,13 +15,17 @@ Examples
 
 from __future__ import annotations
 
+import math
 import re
 import secrets
 import time
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
 
+from modelarts.states import JobState
+
 __all__ = [
     "JOB_NAME_PATTERN",
+    "SORT_KEYS",
     "check_choice",
     "check_data_source",
     "check_hyperparameters",
@@ -30,10 +34,14 @@ __all__ = [
     "check_job_name",
     "check_obs_path",
     "check_session",
+    "check_str",
     "check_text",
+    "list_query",
     "random_job_name",
 ]
 
+#: ``sortBy`` values: the API's (03_0046) plus the SDK docs' ``engine_type`` (04_0160).
+SORT_KEYS = ("job_name", "job_desc", "status", "duration", "version_count", "create_time", "engine_type")
 #: Documented job-name rule (API page modelarts_03_0045).
 JOB_NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _LONG_MAX = 2**63 - 1
@@ -89,6 +97,13 @@ def check_text(value: Any, name: str, max_len: int, *, optional: bool = True) ->
     return value
 
 
+def check_str(value: Any, name: str, max_len: int = 1024) -> Optional[str]:
+    """``None``, or a non-blank string of at most ``max_len`` characters."""
+    if value is not None and (not isinstance(value, str) or not value.strip() or len(value) > max_len):
+        raise _bad(name, f"a non-blank string of at most {max_len} characters", value)
+    return value
+
+
 def check_int(value: Any, name: str, low: int, high: Optional[int] = None) -> int:
     """An ``int`` (or digit string) in ``[low, high]``."""
     if isinstance(value, str) and value.strip().lstrip("-").isdigit():
@@ -135,22 +150,38 @@ def check_hyperparameters(value: Any) -> List[Dict[str, str]]:
             raise _bad("hyperparameter label", "a non-empty string", label)
         if isinstance(val, bool):
             val = str(val).lower()
-        elif isinstance(val, (int, float)):
+        elif isinstance(val, int) or (isinstance(val, float) and math.isfinite(val)):
             val = str(val)
         if not isinstance(val, str):
-            raise _bad(f"hyperparameter {label!r} value", "a string or a number", val)
+            raise _bad(f"hyperparameter {label!r} value", "a string or a finite number", val)
         result.append({"label": label, "value": val})
     return result
+
+
+def _check_data_source_entry(item: Any) -> Dict[str, Any]:
+    """One ``data_source`` entry: ``{"type": "obs", "data_url"}`` or
+    ``{"type": "dataset", "dataset_id", "dataset_version"}`` (``type`` may be left out)."""
+    if not isinstance(item, Mapping):
+        raise _bad("each data_source entry", "a dict", item)
+    entry = dict(item)
+    kind = entry.get("type", "dataset" if "dataset_id" in entry else "obs")
+    if kind == "obs" and not {"dataset_id", "dataset_version"} & set(entry):
+        entry["data_url"] = check_obs_path(entry.get("data_url"), "data_source data_url", optional=False)
+        return entry
+    if kind == "dataset" and "data_url" not in entry:
+        for name in ("dataset_id", "dataset_version"):
+            if not isinstance(entry.get(name), str) or not entry[name].strip():
+                raise _bad(f"data_source {name}", "a non-empty string", entry.get(name))
+        return entry
+    raise _bad("each data_source entry", '{"type": "obs", "data_url": ...} or '
+               '{"type": "dataset", "dataset_id": ..., "dataset_version": ...}', item)  # fmt: skip
 
 
 def _check_data_source_list(value: Any) -> List[Dict[str, Any]]:
     items = [value] if isinstance(value, Mapping) else value
     if not isinstance(items, Sequence) or isinstance(items, (str, bytes)) or not items:
         raise _bad("data_source", "a non-empty list of dicts", value)
-    for item in items:
-        if not isinstance(item, Mapping) or item.get("type", "obs") not in ("obs", "dataset"):
-            raise _bad("each data_source entry", 'a dict with "type" "obs" or "dataset"', item)
-    return [dict(item) for item in items]
+    return [_check_data_source_entry(item) for item in items]
 
 
 def check_data_source(
@@ -182,3 +213,37 @@ def check_data_source(
                 raise _bad(name, "a non-empty string", val)
         return {"dataset_id": dataset_id, "dataset_version_id": dataset_version_id}
     return {"data_source": _check_data_source_list(data_source)}
+
+
+def list_query(
+    status: Any = None,
+    per_page: Any = None,
+    page: Any = None,
+    sortBy: Any = None,  # noqa: N803 - documented spelling
+    order: Any = None,
+    search_content: Any = None,
+    *,
+    sort_by: Any = None,
+) -> Dict[str, Any]:
+    """The job-list query for ``Estimator.get_job_list``; unset arguments are left out.
+
+    >>> list_query(status="JOBSTAT_RUNNING", sort_by="create_time")
+    {'status': '8', 'sortBy': 'create_time'}
+    """
+    if sortBy is not None and sort_by is not None and sortBy != sort_by:
+        raise ValueError(f"sortBy={sortBy!r} and sort_by={sort_by!r} disagree; pass one")
+    sort = sortBy if sortBy is not None else sort_by
+    query: Dict[str, Any] = {}
+    if status is not None:
+        query["status"] = str(int(JobState.parse(status)))
+    if per_page is not None:
+        query["per_page"] = check_int(per_page, "per_page", 1, 1000)
+    if page is not None:
+        query["page"] = check_int(page, "page", 1, 65535)
+    if sort is not None:
+        query["sortBy"] = check_choice(sort, "sortBy", SORT_KEYS)
+    if order is not None:
+        query["order"] = check_choice(order, "order", ("asc", "desc"))
+    if search_content is not None:
+        query["search_content"] = check_text(search_content, "search_content", 100)
+    return query

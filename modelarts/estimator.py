@@ -28,7 +28,6 @@ from typing import Any, Dict, List, Optional
 
 from modelarts import _api, _config, _lifecycle
 from modelarts._validate import (
-    check_choice,
     check_data_source,
     check_hyperparameters,
     check_id,
@@ -36,16 +35,16 @@ from modelarts._validate import (
     check_job_name,
     check_obs_path,
     check_session,
+    check_str,
     check_text,
+    list_query,
     random_job_name,
 )
 from modelarts.job import TrainingJob
 from modelarts.models import JobCreated, Record
-from modelarts.states import JobState
 
 __all__ = ["Estimator", "TrainingJob"]
 
-_SORT_KEYS = ("job_name", "job_desc", "status", "duration", "version_count", "create_time", "engine_type")
 _PATHS = ("output_path", "code_dir", "boot_file", "log_url")
 
 
@@ -120,24 +119,34 @@ class Estimator:
         self.train_instance_count = (
             None if train_instance_count is None else check_int(train_instance_count, "train_instance_count", 1)
         )
-        if isinstance(train_instance_type, bool) or not isinstance(train_instance_type, (str, int, type(None))):
-            raise ValueError(f"train_instance_type must be a flavor code or spec id, got {train_instance_type!r}")
-        self.train_instance_type = train_instance_type
+        if isinstance(train_instance_type, int) and not isinstance(train_instance_type, bool):
+            self.train_instance_type: Any = check_int(train_instance_type, "train_instance_type", 1)
+        else:
+            self.train_instance_type = check_str(train_instance_type, "train_instance_type", 128)
         self.output_path = check_obs_path(output_path, "output_path")
         self.code_dir = check_obs_path(code_dir, "code_dir")
         self.boot_file = check_obs_path(boot_file, "boot_file")
         self.log_url = check_obs_path(log_url, "log_url")
         self.hyperparameters = check_hyperparameters(hyperparameters)
-        self.framework_type, self.framework_version = framework_type, framework_version
-        self.model_name = model_name
+        self.framework_type = check_str(framework_type, "framework_type")
+        self.framework_version = check_str(framework_version, "framework_version")
+        self.model_name = check_str(model_name, "model_name")
         self.job_description = check_text(job_description, "job_description", 256)
-        self.user_image_url, self.user_command = user_image_url, user_command
+        self.user_image_url = check_str(user_image_url, "user_image_url")
+        self.user_command = check_str(user_command, "user_command", 4096)
         self.job_id = None if job_id is None else check_id(job_id, "job_id")
         self.version_id = None if version_id is None else check_id(version_id, "version_id")
         self.config_name = config_name
-        self.pool_id, self.create_version = pool_id, create_version
-        self.nas_type, self.nas_share_addr, self.nas_mount_path = nas_type, nas_share_addr, nas_mount_path
-        self.base_job_name = None if base_job_name is None else check_text(base_job_name, "base_job_name", 44)
+        self.pool_id = check_str(pool_id, "pool_id")
+        if create_version is not None and not isinstance(create_version, bool):
+            raise ValueError(f"create_version must be True, False or None, got {create_version!r}")
+        self.create_version = create_version
+        self.nas_type = check_str(nas_type, "nas_type")
+        self.nas_share_addr = check_str(nas_share_addr, "nas_share_addr")
+        self.nas_mount_path = check_str(nas_mount_path, "nas_mount_path")
+        if base_job_name is not None and (check_job_name(base_job_name) and len(base_job_name) > 44):
+            raise ValueError(f"base_job_name must be at most 44 characters (names get a suffix), got {base_job_name!r}")
+        self.base_job_name = base_job_name
         self.job_type, self.config_path, self.autosearch_path = job_type, config_path, autosearch_path
         self.environment = environment
 
@@ -267,21 +276,7 @@ class Estimator:
         ...                        order="asc", search_content="job")      # doctest: +SKIP
         """
         session = check_session(modelarts_session)
-        if sortBy is not None and sort_by is not None and sortBy != sort_by:
-            raise ValueError(f"sortBy={sortBy!r} and sort_by={sort_by!r} disagree; pass one")
-        params: Dict[str, Any] = {}
-        if status is not None:
-            params["status"] = str(int(JobState.parse(status)))
-        if per_page is not None:
-            params["per_page"] = check_int(per_page, "per_page", 1, 1000)
-        if page is not None:
-            params["page"] = check_int(page, "page", 1, 65535)
-        if sortBy is not None or sort_by is not None:
-            params["sortBy"] = check_choice(sortBy if sortBy is not None else sort_by, "sortBy", _SORT_KEYS)
-        if order is not None:
-            params["order"] = check_choice(order, "order", ("asc", "desc"))
-        if search_content is not None:
-            params["search_content"] = check_text(search_content, "search_content", 100)
+        params = list_query(status, per_page, page, sortBy, order, search_content, sort_by=sort_by)
 
         def listing() -> Dict[str, Any]:
             body = _api.list_jobs(session, params)

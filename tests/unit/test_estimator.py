@@ -62,6 +62,13 @@ class TestConstructor:
             ({"output_path": "bucket/out"}, "output_path"),
             ({"train_instance_type": 1.5}, "train_instance_type"),
             ({"job_description": "x" * 257}, "job_description"),
+            ({"train_instance_type": " "}, "train_instance_type"),
+            ({"train_instance_type": 0}, "train_instance_type"),
+            ({"framework_type": 5}, "framework_type"),
+            ({"pool_id": ["p"]}, "pool_id"),
+            ({"create_version": "yes"}, "create_version"),
+            ({"base_job_name": "x" * 45}, "base_job_name"),
+            ({"base_job_name": "a b"}, "job_name"),
         ],
     )
     def test_bad_arguments(self, session: FakeSession, kwargs: Dict[str, Any], match: str) -> None:

@@ -51,6 +51,7 @@ class TestJobNames:
 class TestDataSource:
     def test_one_fragment_per_source(self) -> None:
         assert check_data_source(inputs="obs://b/d/") == {"data_url": "/b/d/"}
+        assert check_data_source(data_source={"data_url": "obs://b/d/"}) == {"data_source": [{"data_url": "/b/d/"}]}
         assert check_data_source(data_source=[{"type": "dataset", "dataset_id": "a", "dataset_version": "b"}]) == {
             "data_source": [{"type": "dataset", "dataset_id": "a", "dataset_version": "b"}]
         }
@@ -58,7 +59,10 @@ class TestDataSource:
     @pytest.mark.parametrize(
         "kwargs",
         [{"data_source": []}, {"data_source": "x"}, {"data_source": [{"type": "s3"}]}, {"data_source": [1]},
-         {"dataset_id": "", "dataset_version_id": "v"}, {"dataset_id": 1, "dataset_version_id": "v"}],
+         {"dataset_id": "", "dataset_version_id": "v"}, {"dataset_id": 1, "dataset_version_id": "v"},
+         {"data_source": [{"type": "obs", "data_url": "bucket/x"}]}, {"data_source": [{"type": "obs"}]},
+         {"data_source": [{"type": "dataset", "dataset_id": " ", "dataset_version": "v"}]},
+         {"data_source": [{"type": "obs", "data_url": "/b/", "dataset_id": "a", "dataset_version": "v"}]}],
     )  # fmt: skip
     def test_rejected(self, kwargs: Any) -> None:
         with pytest.raises(ValueError):
@@ -74,7 +78,9 @@ class TestHyperparametersAndPaths:
         assert check_hyperparameters(None) == [] and check_hyperparameters(()) == []
 
     @pytest.mark.parametrize(
-        "bad", ["lr=1", [{"label": "", "value": "1"}], [{"label": "a", "value": None}], [{"label": "a", "value": "1", "x": 1}]]
+        "bad",
+        ["lr=1", [{"label": "", "value": "1"}], [{"label": "a", "value": None}], [{"label": "a", "value": "1", "x": 1}],
+         [{"label": "a", "value": float("nan")}], [{"label": "a", "value": float("inf")}]],
     )
     def test_hyperparameters_rejected(self, bad: Any) -> None:
         with pytest.raises(ValueError):
