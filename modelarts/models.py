@@ -17,7 +17,7 @@ Examples
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Type, TypeVar
 
 import attrs
 
@@ -37,6 +37,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _opt_int(value: Any) -> Optional[int]:
@@ -53,10 +54,6 @@ def _id(value: Any) -> Optional[str]:
     return None if number is None else str(number)
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value)
-
-
 def _state(value: Any) -> JobState:
     try:
         return JobState.parse(value)
@@ -65,8 +62,32 @@ def _state(value: Any) -> JobState:
         return JobState.UNKNOWN
 
 
-def _raw(payload: Mapping[str, Any]) -> Dict[str, Any]:
-    return dict(payload)
+#: How a payload value becomes a field value, by the field's annotation.
+_CONVERT: Dict[str, Callable[[Any], Any]] = {
+    "str": lambda v: "" if v is None else str(v),
+    "Optional[str]": _id,
+    "int": lambda v: _opt_int(v) or 0,
+    "Optional[int]": _opt_int,
+    "bool": bool,
+    "JobState": _state,
+}
+
+
+def _from_api(cls: Type[T], payload: Mapping[str, Any], **given: Any) -> T:
+    """``cls`` from ``payload``: each field converted by its annotation (see ``_CONVERT``).
+
+    A key missing from ``payload`` leaves the field's default; ``raw`` keeps the
+    whole payload; ``given`` supplies fields that need more than a conversion.
+    """
+    values: Dict[str, Any] = {}
+    for field in attrs.fields(cls):
+        if field.name in given:
+            values[field.name] = given[field.name]
+        elif field.name == "raw":
+            values["raw"] = dict(payload)
+        elif field.name in payload or field.default is attrs.NOTHING:
+            values[field.name] = _CONVERT[str(field.type)](payload.get(field.name))
+    return cls(**values)
 
 
 class Record(dict):  # type: ignore[type-arg]
@@ -104,16 +125,7 @@ class JobCreated:
 
     @classmethod
     def from_api(cls, payload: Mapping[str, Any]) -> "JobCreated":
-        return cls(
-            job_id=_id(payload.get("job_id")) or "",
-            version_id=_id(payload.get("version_id")) or "",
-            job_name=_text(payload.get("job_name")),
-            version_name=_text(payload.get("version_name")),
-            status=_state(payload.get("status", 0)),
-            create_time=_opt_int(payload.get("create_time")),
-            resource_id=_text(payload.get("resource_id")),
-            raw=_raw(payload),
-        )
+        return _from_api(cls, payload)
 
 
 @attrs.frozen
@@ -123,7 +135,7 @@ class JobSummary:
     job_id: str
     job_name: str
     version_id: str
-    status: JobState
+    status: JobState = JobState.UNKNOWN
     create_time: Optional[int] = None
     duration: Optional[int] = None
     job_desc: str = ""
@@ -131,16 +143,7 @@ class JobSummary:
 
     @classmethod
     def from_api(cls, payload: Mapping[str, Any]) -> "JobSummary":
-        return cls(
-            job_id=_id(payload.get("job_id")) or "",
-            job_name=_text(payload.get("job_name")),
-            version_id=_id(payload.get("version_id")) or "",
-            status=_state(payload.get("status", 0)),
-            create_time=_opt_int(payload.get("create_time")),
-            duration=_opt_int(payload.get("duration")),
-            job_desc=_text(payload.get("job_desc")),
-            version_count=_opt_int(payload.get("version_count")) or 0,
-        )
+        return _from_api(cls, payload)
 
 
 @attrs.frozen
@@ -154,12 +157,7 @@ class JobList:
 
     @classmethod
     def from_api(cls, payload: Mapping[str, Any]) -> "JobList":
-        return cls(
-            jobs=tuple(JobSummary.from_api(j) for j in payload.get("jobs") or ()),
-            job_total_count=_opt_int(payload.get("job_total_count")) or 0,
-            job_count_limit=_opt_int(payload.get("job_count_limit")),
-            quotas=_opt_int(payload.get("quotas")),
-        )
+        return _from_api(cls, payload, jobs=tuple(JobSummary.from_api(j) for j in payload.get("jobs") or ()))
 
 
 @attrs.frozen
@@ -191,33 +189,9 @@ class JobInfo:
 
     @classmethod
     def from_api(cls, payload: Mapping[str, Any]) -> "JobInfo":
-        params = payload.get("parameter") or ()
-        return cls(
-            job_id=_id(payload.get("job_id")) or "",
-            version_id=_id(payload.get("version_id")) or "",
-            job_name=_text(payload.get("job_name")),
-            job_desc=_text(payload.get("job_desc")),
-            version_name=_text(payload.get("version_name")),
-            pre_version_id=_id(payload.get("pre_version_id")),
-            status=_state(payload.get("status", 0)),
-            create_time=_opt_int(payload.get("create_time")),
-            start_time=_opt_int(payload.get("start_time")),
-            duration=_opt_int(payload.get("duration")),
-            worker_server_num=_opt_int(payload.get("worker_server_num")),
-            spec_id=_opt_int(payload.get("spec_id")),
-            engine_id=_opt_int(payload.get("engine_id")),
-            engine_name=_text(payload.get("engine_name")),
-            engine_version=_text(payload.get("engine_version")),
-            app_url=_text(payload.get("app_url")),
-            boot_file_url=_text(payload.get("boot_file_url")),
-            data_url=_text(payload.get("data_url")),
-            train_url=_text(payload.get("train_url")),
-            log_url=_text(payload.get("log_url")),
-            parameter=tuple(
-                (_text(p.get("label")), _text(p.get("value"))) for p in params if isinstance(p, Mapping)
-            ),
-            raw=_raw(payload),
-        )
+        params = [p for p in payload.get("parameter") or () if isinstance(p, Mapping)]
+        pairs = tuple((_CONVERT["str"](p.get("label")), _CONVERT["str"](p.get("value"))) for p in params)
+        return _from_api(cls, payload, parameter=pairs)
 
 
 @attrs.frozen
@@ -232,17 +206,12 @@ class JobVersionList:
 
     @classmethod
     def from_api(cls, payload: Mapping[str, Any]) -> "JobVersionList":
-        job_fields = {k: payload.get(k) for k in ("job_id", "job_name", "job_desc")}
+        job_fields = {k: payload[k] for k in ("job_id", "job_name", "job_desc") if k in payload}
         versions = tuple(
             JobInfo.from_api({**job_fields, **v}) for v in payload.get("versions") or () if isinstance(v, Mapping)
         )
-        return cls(
-            job_id=_id(payload.get("job_id")) or "",
-            job_name=_text(payload.get("job_name")),
-            job_desc=_text(payload.get("job_desc")),
-            version_count=_opt_int(payload.get("version_count")) or len(versions),
-            versions=versions,
-        )
+        count = _opt_int(payload.get("version_count"))
+        return _from_api(cls, payload, versions=versions, version_count=len(versions) if count is None else count)
 
 
 @attrs.frozen
@@ -256,12 +225,7 @@ class LogChunk:
 
     @classmethod
     def from_api(cls, payload: Mapping[str, Any]) -> "LogChunk":
-        return cls(
-            content=_text(payload.get("content")),
-            lines=_opt_int(payload.get("lines")) or 0,
-            start_line=_text(payload.get("start_line")),
-            end_line=_text(payload.get("end_line")),
-        )
+        return _from_api(cls, payload)
 
     def splitlines(self) -> Tuple[str, ...]:
         """The content as lines, without line endings."""
@@ -283,16 +247,7 @@ class Flavor:
 
     @classmethod
     def from_api(cls, payload: Mapping[str, Any]) -> "Flavor":
-        return cls(
-            spec_id=_opt_int(payload.get("spec_id")) or 0,
-            spec_code=_text(payload.get("spec_code")),
-            core=_text(payload.get("core")),
-            cpu=_text(payload.get("cpu")),
-            gpu_num=_opt_int(payload.get("gpu_num")) or 0,
-            gpu_type=_text(payload.get("gpu_type")),
-            max_num=_opt_int(payload.get("max_num")),
-            no_resource=bool(payload.get("no_resource", False)),
-        )
+        return _from_api(cls, payload)
 
 
 @attrs.frozen
@@ -306,12 +261,7 @@ class Engine:
 
     @classmethod
     def from_api(cls, payload: Mapping[str, Any]) -> "Engine":
-        return cls(
-            engine_id=_opt_int(payload.get("engine_id")) or 0,
-            engine_name=_text(payload.get("engine_name")),
-            engine_version=_text(payload.get("engine_version")),
-            engine_type=_opt_int(payload.get("engine_type")),
-        )
+        return _from_api(cls, payload)
 
 
 @attrs.frozen
@@ -326,10 +276,4 @@ class Algorithm:
 
     @classmethod
     def from_api(cls, payload: Mapping[str, Any]) -> "Algorithm":
-        return cls(
-            model_id=_opt_int(payload.get("model_id")) or 0,
-            model_name=_text(payload.get("model_name")),
-            engine_id=_opt_int(payload.get("engine_id")),
-            engine_name=_text(payload.get("engine_name")),
-            engine_version=_text(payload.get("engine_version")),
-        )
+        return _from_api(cls, payload)

@@ -119,3 +119,11 @@ class TestRecord:
     def test_missing_attribute(self) -> None:
         with pytest.raises(AttributeError):
             Record({}).job_id  # noqa: B018
+
+
+@pytest.mark.parametrize("cls", [Algorithm, Engine, Flavor, JobCreated, JobInfo, JobList, JobSummary, JobVersionList,
+                                 LogChunk])  # fmt: skip
+def test_every_model_builds_from_an_empty_answer(cls: type, caplog: pytest.LogCaptureFixture) -> None:
+    """Every field annotation has a converter, and missing keys fall back quietly."""
+    assert cls.from_api({}) == cls.from_api({"unrelated": 1})
+    assert "unexpected" not in caplog.text
