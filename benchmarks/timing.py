@@ -64,27 +64,37 @@ def per_second(value: float) -> str:
     return f"{value:,.0f}/s"
 
 
-def interleaved(variants: Mapping[str, Callable[[], object]], rounds: int, calls: int) -> Dict[str, List[float]]:
-    """Per-call seconds of each variant, one sample per round.
+def interleaved(
+    variants: Mapping[str, Callable[[], object]],
+    rounds: int,
+    calls: int,
+    pick: Callable[[List[float]], float] = statistics.median,
+) -> Dict[str, List[float]]:
+    """Per-call seconds of each variant, one sample (``pick`` of ``calls`` calls) per round.
 
-    Each round times ``calls`` back-to-back calls of every variant; the order
-    of the variants alternates between rounds.  Garbage collection is off
-    while a batch is timed (and run between batches) so it lands on neither.
+    Within a round the variants take turns call by call, the order flipping
+    every turn, so a burst of load from elsewhere lands on all of them alike
+    and the per-round ratios stay meaningful on a busy machine; the median
+    (or, for pure CPU work, the minimum, as ``timeit`` advises) keeps a call
+    that lost its core for a while from swaying a round.  Garbage
+    collection is off inside a round and runs between rounds.
     """
     names = list(variants)
     samples: Dict[str, List[float]] = {name: [] for name in names}
     enabled = gc.isenabled()
     try:
-        for index in range(rounds):
-            for name in names if index % 2 == 0 else reversed(names):
-                fn = variants[name]
-                gc.collect()
-                gc.disable()
-                start = clock()
-                for _ in range(calls):
-                    fn()
-                samples[name].append((clock() - start) / calls)
-                gc.enable()
+        for _ in range(rounds):
+            spent: Dict[str, List[float]] = {name: [] for name in names}
+            gc.collect()
+            gc.disable()
+            for turn in range(calls):
+                for name in names if turn % 2 == 0 else reversed(names):
+                    start = clock()
+                    variants[name]()
+                    spent[name].append(clock() - start)
+            gc.enable()
+            for name in names:
+                samples[name].append(pick(spent[name]))
     finally:
         if enabled:
             gc.enable()
