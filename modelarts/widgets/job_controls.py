@@ -149,7 +149,10 @@ class JobControls(widgets.VBox):
         def work() -> str:
             poll = self.refresher.interval  # the job's default poll (5 s) would keep "Stopping…" up
             checked(self.job.stop(wait=True, timeout=self.stop_timeout, poll=poll))
-            return f"Stopped {self.label}: {self._refresh_now()}"
+            state = self._refresh_now()
+            if state is not None and state.is_terminal and not state.is_stopped:
+                return f"{self.label} had already ended: {state}"  # stop is a no-op then
+            return f"Stopped {self.label}: {state}"
 
         self.actions.run(
             f"Stop {self.label}",

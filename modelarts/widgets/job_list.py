@@ -26,6 +26,12 @@ from modelarts.widgets.render import parse_state
 __all__ = ["EstimatorBackend", "JobList"]
 
 _PAGE_SIZES = (5, 10, 20, 50, 100)
+#: The status filter's "no filter" value (``None`` would show as an empty dropdown).
+_ALL = -1
+
+
+def _width(width: str) -> widgets.Layout:
+    return widgets.Layout(width=width, flex="0 0 auto")
 
 
 class EstimatorBackend:
@@ -84,7 +90,8 @@ class JobList(widgets.VBox):
     Attributes
     ----------
     status_filter, search, order, per_page : ipywidgets widgets
-        The filter bar; changing one reloads from page 1.
+        The filter bar; changing one reloads from page 1.  ``status_filter``
+        holds a status code, or -1 for all states.
     refresh_button, prev_button, next_button : ipywidgets.Button
         Reload; previous and next page.
     page : int
@@ -120,12 +127,19 @@ class JobList(widgets.VBox):
         self.total = 0
         self._rows: Dict[str, JobRow] = {}
         self._load_lock = threading.Lock()
-        states = [("All states", None)] + [(s.name, s) for s in JobState]
-        self.status_filter = widgets.Dropdown(options=states, value=parse_state(status), description="Status")
-        self.search = widgets.Text(value=search_content or "", placeholder="job name contains…", continuous_update=False)
-        self.order = widgets.Dropdown(options=[("Newest first", "desc"), ("Oldest first", "asc")], value=order)
+        states = [("All states", _ALL)] + [(s.name, int(s)) for s in JobState]
+        first = parse_state(status)
+        self.status_filter = widgets.Dropdown(
+            options=states, value=_ALL if first is None else int(first), description="Status", layout=_width("15em"),
+        )
+        self.search = widgets.Text(
+            value=search_content or "", placeholder="job name contains…", continuous_update=False, layout=_width("14em"),
+        )
+        self.order = widgets.Dropdown(
+            options=[("Newest first", "desc"), ("Oldest first", "asc")], value=order, layout=_width("9em"),
+        )
         sizes = sorted(set(_PAGE_SIZES) | {int(per_page)})
-        self.per_page = widgets.Dropdown(options=sizes, value=int(per_page), description="Per page")
+        self.per_page = widgets.Dropdown(options=sizes, value=int(per_page), description="Per page", layout=_width("10em"))
         self.refresh_button = make_button("Refresh", icon="refresh", tooltip="Reload this page now")
         self.prev_button = make_button("Previous", icon="chevron-left")
         self.next_button = make_button("Next", icon="chevron-right")
@@ -174,7 +188,7 @@ class JobList(widgets.VBox):
         """The keyword arguments of the next ``get_job_list`` call."""
         state = self.status_filter.value
         return {
-            "status": None if state is None else int(state),
+            "status": None if state == _ALL else state,
             "per_page": int(self.per_page.value),
             "page": self.page,
             "sortBy": self.sort_by,

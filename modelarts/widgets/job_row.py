@@ -21,18 +21,21 @@ __all__ = ["COLUMNS", "JobRow", "header_row"]
 
 #: Column titles and widths of the table, in order.
 COLUMNS: List[Tuple[str, str]] = [
-    ("Name", "16em"),
-    ("ID", "7em"),
-    ("Version", "7em"),
-    ("Status", "13em"),
-    ("Created", "11em"),
-    ("Duration", "6em"),
+    ("Name", "12em"),
+    ("ID", "4em"),
+    ("Version", "4.5em"),
+    ("Status", "11em"),
+    ("Created", "11.5em"),
+    ("Duration", "5.5em"),
     ("Actions", "auto"),
 ]
 
 
 def _cell(child: widgets.Widget, width: str) -> widgets.Box:
-    return widgets.Box([child], layout=widgets.Layout(width=width, overflow="hidden"))
+    """A table cell: fixed width (never squeezed), or the rest of the line for ``auto``."""
+    if width == "auto":  # wraps (e.g. a long confirmation) instead of overflowing the output
+        return widgets.Box([child], layout=widgets.Layout(flex="1 1 auto", min_width="11em"))
+    return widgets.Box([child], layout=widgets.Layout(width=width, min_width=width, flex="0 0 auto", overflow="hidden"))
 
 
 def header_row() -> widgets.HBox:
@@ -97,13 +100,14 @@ class JobRow(widgets.HBox):
         self._duration = widgets.Label()
         self.stop_button = make_button("Stop", style="warning", icon="stop", tooltip="Stop this job")
         self.stop_button.on_click(lambda _b: on_stop(self))
-        self.deleter = ConfirmDelete(self.describe, lambda force: on_delete(self, force))
+        wrap = widgets.Layout(flex_flow="row wrap")
+        self.deleter = ConfirmDelete(self.describe, lambda force: on_delete(self, force), layout=wrap)
         self.delete_button = self.deleter.delete_button
         self.confirm_button = self.deleter.confirm_button
         self.cancel_button = self.deleter.cancel_button
         self.add_class("modelarts-job-row")
         cells = [self._name, self._id, self._version, self.status, self._created, self._duration]
-        cells.append(widgets.HBox([self.stop_button, self.deleter]))
+        cells.append(widgets.HBox([self.stop_button, self.deleter], layout=widgets.Layout(flex_flow="row wrap")))
         self.children = tuple(_cell(child, width) for child, (_title, width) in zip(cells, COLUMNS))
         self.update(job)
 

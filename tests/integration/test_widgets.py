@@ -194,7 +194,7 @@ def test_job_list_rows_stop_and_delete(helpers, session, jobs, widgets_made):
     assert second.job_id not in listed_ids(session, jobs.prefix), output_text(listing, "stderr")
     eventually(lambda: [r.job_id for r in listing.rows] == [first.job_id], what="the deleted row to go")
     assert output_text(listing, "stderr") == ""
-    listing.status_filter.value = JobState.RUNNING
+    listing.status_filter.value = int(JobState.RUNNING)
     assert listing.join(10) and listing.rows == []
 
 

@@ -253,3 +253,11 @@ def test_a_job_deleted_elsewhere_shows_deleted_and_ends_the_refresher(make_contr
     assert "demo (101) no longer exists" in _text(controls, "stdout")
     assert controls.stop_button.disabled and controls.delete_button.disabled
     assert _text(controls, "stderr") == ""
+
+
+def test_stop_from_code_on_an_ended_job_says_so(make_controls):
+    """stop() on a completed job is the SDK's no-op, and the message does not claim a stop."""
+    job = FakeJob(status=JobState.COMPLETED)
+    controls = make_controls(job)
+    controls.stop(background=False)
+    assert _text(controls, "stdout") == "demo (101) had already ended: COMPLETED\n"

@@ -106,6 +106,7 @@ def test_rows_show_each_job(make_list):
     assert widget.page_label.value == "Page 1 of 1 · 3 jobs"
     assert widget.prev_button.disabled and widget.next_button.disabled
     assert not widget.reload(), "an unchanged page reports no change"
+    assert widget.status_filter.label == "All states" and widget.query()["status"] is None
 
 
 def test_query_follows_the_filters(make_list):
@@ -118,7 +119,7 @@ def test_query_follows_the_filters(make_list):
     widget.search.value = "job-2"  # a change reloads from page 1, off the UI thread
     assert widget.join(5)
     assert [row.job_name for row in widget.rows] == ["job-2"]
-    widget.status_filter.value = JobState.COMPLETED
+    widget.status_filter.value = int(JobState.COMPLETED)
     assert widget.join(5)
     assert widget.rows == [] and "No training jobs" in widget.table.children[-1].value
 
