@@ -11,6 +11,14 @@ Returns are the documented dicts.  By default failures raise the typed
 samples that inspect the dict run unchanged.  Bad arguments always raise
 ``ValueError`` before any request.
 
+Where the docs and SDK 1.1.7 disagree, the docs win: documented dicts (1.1.7
+raised a bare ``Exception`` and returned ``None`` from deletes), the documented
+``JobState`` codes 0–22 (1.1.7's ``JOB_STATE`` list stops at 18), ``error_msg``
+in failure dicts.  Where the docs are silent or split, 1.1.7's wire behaviour
+is kept: ``get_job_log`` uses ``aom-log`` for every login; ``get_job_list``
+sends only the arguments given (so ``order`` defaults to the service's ``asc``)
+and accepts ``sortBy`` and ``sort_by`` alike.
+
 Examples
 --------
 >>> estimator = Estimator(session, framework_type="PyTorch", framework_version="PyTorch-1.0.0-python3.6",
