@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import re
 from typing import Iterable, List, Mapping, Optional
 
 import attrs
@@ -28,6 +29,7 @@ class Figure:
     details: List[str] = attrs.Factory(list)
     profile: Optional[str] = None
     status_override: Optional[str] = None
+    traceback: Optional[str] = None
 
     @property
     def status(self) -> str:
@@ -78,14 +80,16 @@ def render(
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     lines.append("")
     for fig in figures:
-        if not fig.details and not fig.profile:
+        if not fig.details and not fig.profile and not fig.traceback:
             continue
         lines += [f"## {fig.row}", ""]
         lines += [f"- {line}" for line in fig.details]
         if fig.profile:
             lines += ["", "Where the time goes (top of the profile):", "", "```", fig.profile.rstrip(), "```"]
+        if fig.traceback:
+            lines += ["", "The benchmark crashed:", "", "```", fig.traceback.rstrip(), "```"]
         lines.append("")
     notes = list(notes)
     if notes:
         lines += ["## Notes", ""] + [f"- {note}" for note in notes] + [""]
-    return "\n".join(lines)
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines))

@@ -50,7 +50,7 @@ BENCHES = {
 
 NOTES = [
     "Latency targets are judged on the median (p50) and report p99; ratio targets on the median of the "
-    "per-round ratios.  Each figure's section below gives the per-variant absolute numbers.",
+    "per-round ratios.  Each figure's section gives the per-variant absolute numbers.",
     "The local service runs as `python -m modelarts.local serve` in its own process on 127.0.0.1 with a fresh "
     "data directory; load comes from this process (asyncio, one kept-alive connection per client).",
     "Performance fixes made because of these figures: d9e2c36 (local server: TCP_NODELAY, ~44 ms -> ~1 ms a "
@@ -80,7 +80,7 @@ def run_one(name: str, cfg: Config) -> List[Figure]:
         print(text, file=sys.stderr)
         last = text.strip().splitlines()[-1]
         figures = [Figure.failed(row, compared, target, CRASHED, last) for row, compared, target in module.ROWS]
-        figures[0].details = ["```", *text.rstrip().splitlines(), "```"]
+        figures[0].traceback = text
     print(f"  {name}: {time.perf_counter() - started:.1f} s — "
           + "; ".join(f"{f.row}: {f.status} {f.measured}" for f in figures), file=sys.stderr)
     return figures
@@ -96,6 +96,7 @@ def main(argv: List[str]) -> int:
     for name in args.only or BENCHES:
         figures += run_one(name, cfg)
     elapsed = time.perf_counter() - started
+    facts["Load average at end (1/5/15 min)"] = machine()["Load average at start (1/5/15 min)"]
     text = render(figures, facts, command, args.quick, elapsed, NOTES)
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
