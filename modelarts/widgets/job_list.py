@@ -249,7 +249,7 @@ class JobList(widgets.VBox):
     # -- internals -----------------------------------------------------------
 
     def _fetch(self) -> Mapping[str, Any]:
-        answer = checked(self.backend.list_jobs(**self.query()))
+        answer: Mapping[str, Any] = checked(self.backend.list_jobs(**self.query()))
         self.total = int(answer.get("job_total_count") or 0)
         return answer
 

@@ -111,10 +111,12 @@ class ConfirmDelete(widgets.HBox):
         self.confirm_button = make_button("Confirm delete", style="danger", icon="check")
         self.cancel_button = make_button("Cancel", icon="times", tooltip="Keep the job")
         self.note = widgets.HTML()
+        self._asking: Tuple[widgets.Widget, ...] = (self.confirm_button, self.cancel_button, self.note)
+        self._idle: Tuple[widgets.Widget, ...] = (self.delete_button,)
         self.delete_button.on_click(lambda _b: self.ask())
         self.confirm_button.on_click(lambda _b: self.confirm())
         self.cancel_button.on_click(lambda _b: self.cancel())
-        self.children = (self.delete_button,)
+        self.children = self._idle
 
     @property
     def asking(self) -> bool:
@@ -135,15 +137,15 @@ class ConfirmDelete(widgets.HBox):
             self.confirm_button.tooltip = f"Delete {label}"
         self.confirm_button.disabled = False
         self.cancel_button.disabled = False
-        self.children = (self.confirm_button, self.cancel_button, self.note)
+        self.children = self._asking
 
     def cancel(self) -> None:
         """Hide the confirmation; nothing is deleted."""
-        self.children = (self.delete_button,)
+        self.children = self._idle
 
     def confirm(self) -> None:
         """Hide the confirmation and hand over to ``on_confirm(force)``."""
         if not self.asking:
             return
-        self.children = (self.delete_button,)
+        self.children = self._idle
         self._on_confirm(self.force)
