@@ -46,6 +46,11 @@ __all__ = ["JobFiles", "Runner"]
 log = logging.getLogger(__name__)
 _S = JobState
 
+#: Launchers a closed runner left running, by pid: a later runner in the same
+#: process re-adopts them through their ``Popen`` (no zombies, no "still
+#: running" warnings from ``Popen.__del__``).
+_DETACHED: Dict[int, "subprocess.Popen[bytes]"] = {}
+
 
 @attrs.frozen
 class JobFiles:
@@ -79,6 +84,7 @@ class _Active:
     proc_start: Optional[str] = None
     popen: Optional["subprocess.Popen[bytes]"] = None
     kill_at: Optional[float] = None
+    adopted: bool = False
 
 
 def _data_url(config: Dict[str, Any]) -> str:
@@ -127,6 +133,10 @@ class Runner:
         if self._thread is not None:
             self._thread.join()
         if not kill_jobs:
+            with self._lock:
+                for active in self._active.values():
+                    if active.popen is not None and active.popen.poll() is None:
+                        _DETACHED[active.popen.pid] = active.popen
             return
         for version_id in list(self._active):
             try:
@@ -201,12 +211,14 @@ class Runner:
                 elif active.state in (_S.RUNNING, _S.KILLING):
                     self._watch(active, now)
 
-    def _watch(self, active: _Active, now: float) -> None:
+    @staticmethod
+    def _alive(active: _Active) -> bool:
         if active.popen is not None:
-            alive = active.popen.poll() is None
-        else:
-            alive = processes.is_alive(active.pid, active.proc_start)
-        if not alive:
+            return active.popen.poll() is None
+        return processes.is_alive(active.pid, active.proc_start)
+
+    def _watch(self, active: _Active, now: float) -> None:
+        if not self._alive(active):
             self._finish(active)
         elif active.kill_at is not None and now >= active.kill_at:
             log.info("version %s ignored SIGTERM for %.1fs; sending SIGKILL", active.version_id, self.stop_grace)
@@ -299,17 +311,18 @@ class Runner:
 
     def _finish(self, active: _Active) -> None:
         status = self._read_status(active.version_id)
-        # An adopted launcher may be our zombie child (same process, earlier service): reap it.
-        reaped = processes.reap(active.pid) if active.popen is None and active.pid else None
-        code: Optional[int] = status.get("returncode") if status else None
-        if code is None:
-            code = active.popen.returncode if active.popen is not None else reaped
+        if active.popen is not None:
+            active.popen.poll()
+            reaped = active.popen.returncode
+        else:  # an adopted launcher may still be a zombie child of this process
+            reaped = processes.reap(active.pid) if active.pid else None
+        code: Optional[int] = status.get("returncode") if status else reaped
         if active.state is _S.KILLING:
             final = _S.KILLED
         elif status is not None:
             final = _S.COMPLETED if code == 0 else _S.FAILED
-        elif active.popen is not None:
-            final = _S.FAILED  # our own launcher died without recording: killed from outside
+        elif active.popen is not None and not active.adopted:
+            final = _S.FAILED  # the launcher we started died without recording: killed from outside
         else:
             final = _S.LOST
         self._set(active, final, exit_code=code)
@@ -326,11 +339,17 @@ class Runner:
     def _adopt(self, row: Any) -> None:
         state = JobState(row["status"])
         active = _Active(row["version_id"], state, row["create_time"] / 1000.0, row["pid"], row["proc_start"])
+        active.adopted = True
+        detached = _DETACHED.pop(row["pid"], None) if row["pid"] else None
+        if detached is not None and processes.start_time(detached.pid) in (row["proc_start"], None):
+            active.popen = detached  # an earlier runner of this process started it
+        elif detached is not None:
+            _DETACHED[detached.pid] = detached  # not the process the database means
         with self._lock:
             self._active[active.version_id] = active
             if state not in (_S.RUNNING, _S.KILLING):
                 return  # still queued: the supervisor launches it
-            if not processes.is_alive(active.pid, active.proc_start):
+            if not self._alive(active):
                 self._finish(active)
                 return
             log.info("re-adopted version %s (pid %s, %s)", active.version_id, active.pid, state.name)

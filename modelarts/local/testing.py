@@ -175,6 +175,7 @@ class LocalServiceProcess:
         ]  # fmt: skip
         self.startup_timeout = startup_timeout
         self.process: Optional["subprocess.Popen[str]"] = None
+        self._reader = threading.Thread()
         self.endpoint = ""
         self.output: List[str] = []
 
@@ -191,7 +192,8 @@ class LocalServiceProcess:
             env=env,
         )
         found = threading.Event()
-        threading.Thread(target=self._drain, args=(found,), daemon=True).start()
+        self._reader = threading.Thread(target=self._drain, args=(found,), daemon=True)
+        self._reader.start()
         if not found.wait(self.startup_timeout) or not self.endpoint:
             self.kill()
             raise RuntimeError("local service did not start:\n" + "".join(self.output))
@@ -230,8 +232,13 @@ class LocalServiceProcess:
             self.wait()
 
     def wait(self, timeout: float = 30.0) -> int:
+        """Wait for the process to end; then close its output pipe."""
         assert self.process is not None
-        return self.process.wait(timeout)
+        code = self.process.wait(timeout)
+        self._reader.join(5)
+        if self.process.stdout is not None and not self._reader.is_alive():
+            self.process.stdout.close()
+        return code
 
     def close(self) -> None:
         """A clean stop (SIGTERM), SIGKILL if it does not end in time."""
@@ -239,7 +246,7 @@ class LocalServiceProcess:
             return
         self.process.terminate()
         try:
-            self.process.wait(15)
+            self.wait(15)
         except subprocess.TimeoutExpired:
             self.kill()
 
