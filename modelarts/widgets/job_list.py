@@ -16,6 +16,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
 import ipywidgets as widgets
 
+from modelarts.estimator import Estimator
 from modelarts.states import JobState
 from modelarts.widgets.actions import ActionRunner, Reporter, checked
 from modelarts.widgets.job_row import JobRow, header_row
@@ -48,20 +49,14 @@ class EstimatorBackend:
 
     def list_jobs(self, **query: Any) -> Mapping[str, Any]:
         """``Estimator.get_job_list(session, **query)``."""
-        from modelarts.estimator import Estimator
-
         return Estimator.get_job_list(self.session, **query)
 
     def stop(self, job_id: Any, version_id: Any) -> Any:
         """``Estimator(session, job_id=, version_id=).stop_job_version()``."""
-        from modelarts.estimator import Estimator
-
         return Estimator(self.session, job_id=job_id, version_id=version_id).stop_job_version()
 
     def delete(self, job_id: Any, force: bool) -> Any:
         """``Estimator.delete_job_by_id(..., force=force)``."""
-        from modelarts.estimator import Estimator
-
         return Estimator.delete_job_by_id(modelarts_session=self.session, job_id=job_id, force=force)
 
 
@@ -267,14 +262,13 @@ class JobList(widgets.VBox):
         self.actions.run("Reload", self._reload_quietly, buttons=controls, done=self._draw_table)
         self.refresher.wake()
 
-    def _reload_quietly(self) -> None:
-        self.reload()
-        self.reporter.poll_succeeded()
+    def _reload_quietly(self) -> bool:
+        changed = self.reload()
+        self.reporter.poll_succeeded()  # the next poll error is news again
+        return changed
 
     def _poll(self) -> Poll:
-        changed = self.reload()
-        self.reporter.poll_succeeded()
-        return Poll.CHANGED if changed else Poll.SAME
+        return Poll.CHANGED if self._reload_quietly() else Poll.SAME
 
     def _row_action(self, row: JobRow, action: str, work: Callable[[], str], busy_text: str, button: widgets.Button) -> None:
         row.busy = True
