@@ -50,7 +50,7 @@ def read_window(path: Path, query: Mapping[str, str]) -> Dict[str, Any]:
     if order not in ("asc", "desc"):
         raise ParameterError("order must be 'asc' (previous) or 'desc' (next)")
     base_text = (query.get("base_line") or "").strip()
-    if base_text and not base_text.isdigit():
+    if base_text and not re.fullmatch(r"[0-9]{1,18}", base_text):
         raise ParameterError(f"base_line must be a marker from a previous answer, got {base_text!r}")
     with open(path, "rb") as handle:
         lines = handle.read().decode("utf-8", "replace").splitlines()

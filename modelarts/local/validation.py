@@ -34,10 +34,12 @@ DATA_SOURCE_KEYS = ("data_url", "dataset_id", "dataset_version_id", "data_source
 SORT_FIELDS = ("job_name", "job_desc", "status", "duration", "version_count", "create_time", "engine_type")
 _OBS_FIELDS = ("app_url", "boot_file_url", "data_url", "train_url", "log_url")
 _PLAIN_FIELDS = ("pool_id", "user_image_url", "user_command", "dataset_id", "dataset_version_id")
+#: The API's ``Long``: also the largest id SQLite can store.
+LONG_MAX = 2**63 - 1
 
 
 def integer(value: Any, name: str, low: int, high: Optional[int] = None, default: Optional[int] = None) -> int:
-    """An int in ``[low, high]``; digit strings are accepted (query strings)."""
+    """An int in ``[low, high]`` (``high`` at most a Long); digit strings are accepted (query strings)."""
     if value is None or value == "":
         if default is None:
             raise InvalidArgument(f"{name} is required")
@@ -45,13 +47,14 @@ def integer(value: Any, name: str, low: int, high: Optional[int] = None, default
     if isinstance(value, bool):
         raise InvalidArgument(f"{name} must be an integer")
     if isinstance(value, str):
-        if not re.fullmatch(r"-?\d+", value.strip()):
-            raise InvalidArgument(f"{name} must be an integer, got {value!r}")
+        if not re.fullmatch(r"-?[0-9]{1,30}", value.strip()):
+            raise InvalidArgument(f"{name} must be an integer, got {value[:40]!r}")
         value = int(value)
     if not isinstance(value, int):
         raise InvalidArgument(f"{name} must be an integer")
-    if value < low or (high is not None and value > high):
-        raise ParameterError(f"{name} must be in [{low}, {high if high is not None else 'inf'}], got {value}")
+    high = LONG_MAX if high is None else min(high, LONG_MAX)
+    if value < low or value > high:
+        raise ParameterError(f"{name} must be in [{low}, {high}], got {value if abs(value) < 10**30 else 'a huge number'}")
     return value
 
 
