@@ -54,9 +54,11 @@ class Request:
         if not self.body.strip():
             raise error("the request body is empty")
         try:
-            return json.loads(self.body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            value = json.loads(self.body.decode("utf-8"), parse_constant=_not_json, parse_float=_finite)
+            json.dumps(value, ensure_ascii=False).encode("utf-8")  # lone surrogates ("\ud800") cannot be stored
+        except (UnicodeError, ValueError, RecursionError):
             raise error("the request body is not valid JSON") from None
+        return value
 
 
 @attrs.define
@@ -69,6 +71,17 @@ class Response:
 
 
 Handler = Callable[["App", Request], Any]
+
+
+def _not_json(text: str) -> Any:
+    raise ValueError(f"{text} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"{text} is out of range")
+    return value
 
 # -- IAM -------------------------------------------------------------------------------
 

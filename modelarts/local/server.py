@@ -48,7 +48,13 @@ class _Handler(BaseHTTPRequestHandler):
             chunks: List[bytes] = []
             size = 0
             while True:
-                length = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                try:
+                    length = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
+                except ValueError:
+                    length = -1
+                if length < 0:
+                    self.close_connection = True
+                    raise _BadRequest("invalid chunk size")
                 if length == 0:
                     self.rfile.readline()
                     return b"".join(chunks)
