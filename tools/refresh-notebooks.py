@@ -68,9 +68,8 @@ def main(argv: List[str]) -> int:
         env = service.env()
         for path in paths:
             started = time.monotonic()
-            print(f"{path.relative_to(ROOT)} ...", end=" ", flush=True)
             refresh(path, env)
-            print(f"{time.monotonic() - started:.1f}s", flush=True)
+            print(f"refreshed {path.name} in {time.monotonic() - started:.1f}s", flush=True)
     return 0
 
 
