@@ -114,8 +114,8 @@ class TrainingJobs:
         return {"is_success": True}
 
     def delete(self, project_id: str, job_id: str) -> Dict[str, Any]:
-        job = self._job(project_id, job_id)
-        with self.runner.hold():
+        with self.runner.hold():  # look up under the lock too: of racing deletes, only one finds the job
+            job = self._job(project_id, job_id)
             rows = self.store.versions(job["job_id"])
             self._refuse_running(job_id, rows)
             self.store.delete_job(job["job_id"])
@@ -165,8 +165,8 @@ class TrainingJobs:
         return views.created(self._start(row), resource_id=False)
 
     def delete_version(self, project_id: str, job_id: str, version_id: str) -> Dict[str, Any]:
-        row = self._version(project_id, job_id, version_id)
         with self.runner.hold():
+            row = self._version(project_id, job_id, version_id)
             self._refuse_running(job_id, [row])
             if len(self.store.versions(row["job_id"])) == 1:
                 self.store.delete_job(row["job_id"])  # the last version takes the job with it
