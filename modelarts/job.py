@@ -150,7 +150,9 @@ class TrainingJob(_lifecycle.Job):
         sleep, clock:
             Replacements for ``time.sleep``/``time.monotonic`` (tests).
         first_poll:
-            Seconds before the first refresh, doubling up to ``poll`` (default: ``poll``).
+            Seconds before the second refresh, doubling up to ``poll``.  When neither is
+            given the wait starts at half a second, so a short job is not kept waiting a
+            whole poll interval; an explicit ``poll`` alone is kept as it is.
 
         Raises
         ------
@@ -173,7 +175,8 @@ class TrainingJob(_lifecycle.Job):
         try:
             final = poll_until_terminal(
                 self.refresh, timeout=timeout, poll=self.poll_interval if poll is None else poll,
-                sleep=sleep, clock=clock, on_update=tick, what=self._label(), first_poll=first_poll,
+                sleep=sleep, clock=clock, on_update=tick, what=self._label(),
+                first_poll=_lifecycle.WAIT_FIRST_POLL if first_poll is None and poll is None else first_poll,
             )  # fmt: skip
             if follower is not None:
                 reporter.log(self._read_logs(follower))

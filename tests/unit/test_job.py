@@ -354,3 +354,11 @@ def test_importing_job_and_estimator_does_not_import_ipywidgets() -> None:
     code = "import sys, modelarts.job, modelarts.estimator; print(sorted(m for m in sys.modules if 'ipywidgets' in m))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_default_wait_starts_brisk_and_backs_off_to_the_interval(session: FakeSession) -> None:
+    job = make_job(session, script=[S.RUNNING] * 6 + [S.COMPLETED])
+    job.poll_interval = 5.0
+    clock = FakeClock()
+    assert job.wait(sleep=clock.sleep, clock=clock) is S.COMPLETED
+    assert clock.sleeps == [0.5, 1.0, 2.0, 4.0, 5.0, 5.0]
