@@ -27,6 +27,7 @@ from typing import List, Optional, Tuple
 
 import attrs
 
+from modelarts.local.rowcache import RowCache
 from modelarts.local.store import Database
 
 __all__ = [
@@ -126,11 +127,23 @@ def read_credentials_file(path: "str | Path") -> Credentials:
 
 
 class Directory:
-    """Accounts, users, projects and keys stored in the service database."""
+    """Accounts, users, projects and keys stored in the service database.
+
+    Access keys and projects are read on every request, so their rows are
+    cached (:class:`~modelarts.local.rowcache.RowCache`); every write below
+    clears the caches.
+    """
 
     def __init__(self, db: Database, region: str = DEFAULT_REGION) -> None:
         self.db = db
         self.region = region
+        self._keys: RowCache[str, sqlite3.Row] = RowCache(self._load_access_key)
+        self._projects: RowCache[str, sqlite3.Row] = RowCache(self._load_project)
+
+    def forget(self) -> None:
+        """Drop the cached keys and projects (after writing to their tables)."""
+        self._keys.clear()
+        self._projects.clear()
 
     # -- creation -------------------------------------------------------------
 
@@ -138,18 +151,24 @@ class Directory:
         """A new account (domain) with its default project (named after the
         region) and its own login user; returns that user's credentials."""
         domain_id = new_id()
-        with self.db.transaction():
-            self.db.execute("INSERT INTO domains(domain_id, name) VALUES (?, ?)", (domain_id, name))
-            self.add_project(self.region, account=name)
-            return self.add_user(name, account=name, password=password)
+        try:
+            with self.db.transaction():
+                self.db.execute("INSERT INTO domains(domain_id, name) VALUES (?, ?)", (domain_id, name))
+                self.add_project(self.region, account=name)
+                return self.add_user(name, account=name, password=password)
+        finally:
+            self.forget()
 
     def add_project(self, name: str, account: str = DEFAULT_ACCOUNT) -> str:
         """Add a project to ``account``; return its 32-hex id."""
         domain = self._domain(account)
         project_id = new_id()
-        self.db.execute(
-            "INSERT INTO projects(project_id, domain_id, name) VALUES (?, ?, ?)", (project_id, domain["domain_id"], name)
-        )
+        try:
+            self.db.execute(
+                "INSERT INTO projects(project_id, domain_id, name) VALUES (?, ?, ?)", (project_id, domain["domain_id"], name)
+            )
+        finally:
+            self.forget()
         return project_id
 
     def add_user(
@@ -162,12 +181,15 @@ class Directory:
         if chosen is None or chosen["domain_id"] != domain["domain_id"]:
             raise KeyError(f"account {account!r} has no project {project or self.region!r}")
         user_id = new_id()
-        with self.db.transaction():
-            self.db.execute(
-                "INSERT INTO users(user_id, domain_id, name, password_salt, password_hash) VALUES (?, ?, ?, '', '')",
-                (user_id, domain["domain_id"], username),
-            )
-            return self._login(user_id, password or secrets.token_urlsafe(12), chosen)
+        try:
+            with self.db.transaction():
+                self.db.execute(
+                    "INSERT INTO users(user_id, domain_id, name, password_salt, password_hash) VALUES (?, ?, ?, '', '')",
+                    (user_id, domain["domain_id"], username),
+                )
+                return self._login(user_id, password or secrets.token_urlsafe(12), chosen)
+        finally:
+            self.forget()
 
     def _login(self, user_id: str, password: str, project: sqlite3.Row) -> Credentials:
         """Set the user's password and issue a permanent AK/SK; its credentials."""
@@ -198,10 +220,14 @@ class Directory:
         """A new 20-char AK and 40-char SK for ``user_id`` (temporary when
         ``security_token_hash`` and ``expires_at`` are given)."""
         access_key, secret_key = _random(_AK_ALPHABET, 20), _random(_SK_ALPHABET, 40)
-        self.db.execute(
-            "INSERT INTO access_keys(access_key, secret_key, user_id, security_token_hash, expires_at) VALUES (?, ?, ?, ?, ?)",
-            (access_key, secret_key, user_id, security_token_hash, expires_at),
-        )
+        try:
+            self.db.execute(
+                "INSERT INTO access_keys(access_key, secret_key, user_id, security_token_hash, expires_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (access_key, secret_key, user_id, security_token_hash, expires_at),
+            )
+        finally:
+            self.forget()
         return access_key, secret_key
 
     def reissue(self, user_id: str, password: str) -> Credentials:
@@ -211,8 +237,11 @@ class Directory:
         if user is None:
             raise KeyError(f"no user {user_id!r}")
         project = self.project_by_name(user["domain_id"], self.region) or self.projects_of(user["domain_id"])[0]
-        with self.db.transaction():
-            return self._login(user_id, password, project)
+        try:
+            with self.db.transaction():
+                return self._login(user_id, password, project)
+        finally:
+            self.forget()
 
     # -- lookups --------------------------------------------------------------
 
@@ -241,6 +270,9 @@ class Directory:
         )
 
     def project_by_id(self, project_id: str) -> Optional[sqlite3.Row]:
+        return self._projects.get(project_id)
+
+    def _load_project(self, project_id: str) -> Optional[sqlite3.Row]:
         return self.db.one("SELECT * FROM projects WHERE project_id = ?", (project_id,))
 
     def project_by_name(self, domain_id: str, name: str) -> Optional[sqlite3.Row]:
@@ -250,6 +282,10 @@ class Directory:
         return self.db.all("SELECT * FROM projects WHERE domain_id = ? ORDER BY name", (domain_id,))
 
     def access_key(self, access_key: str) -> Optional[sqlite3.Row]:
+        """The key's row with its user's ``domain_id`` (cached: read on every signed request)."""
+        return self._keys.get(access_key)
+
+    def _load_access_key(self, access_key: str) -> Optional[sqlite3.Row]:
         return self.db.one(
             "SELECT k.*, u.domain_id FROM access_keys k JOIN users u USING (user_id) WHERE k.access_key = ?",
             (access_key,),
