@@ -55,6 +55,7 @@ Body = Union[bytes, str, None]
 
 
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+_SDK_DATE = re.compile(r"([0-9]{4})([0-9]{2})([0-9]{2})T([0-9]{2})([0-9]{2})([0-9]{2})Z").fullmatch
 
 
 class _PercentTable(dict):
@@ -181,10 +182,19 @@ def format_date(moment: _dt.datetime) -> str:
 
 
 def parse_date(text: str) -> _dt.datetime:
-    """Parse an ``X-Sdk-Date``; ``ValueError`` if it is not ``%Y%m%dT%H%M%SZ``."""
-    if not re.fullmatch(r"\d{8}T\d{6}Z", text or ""):
+    """Parse an ``X-Sdk-Date``; ``ValueError`` if it is not ``%Y%m%dT%H%M%SZ``.
+
+    The pattern fixes every field's width, so the datetime is built from the
+    digits directly (``strptime`` was a tenth of the gateway's time); an
+    impossible date (month 13, 30 February, hour 24) is still a ``ValueError``.
+    """
+    found = _SDK_DATE(text or "")
+    if found is None:
         raise ValueError(f"malformed X-Sdk-Date: {text!r}")
-    return _dt.datetime.strptime(text, DATE_FORMAT).replace(tzinfo=_dt.timezone.utc)
+    try:
+        return _dt.datetime(*map(int, found.groups()), tzinfo=_dt.timezone.utc)
+    except ValueError:
+        raise ValueError(f"impossible X-Sdk-Date: {text!r}") from None
 
 
 @attrs.frozen
