@@ -12,7 +12,7 @@ import json
 from typing import Any, Dict, List, Mapping
 
 from modelarts.local import views
-from modelarts.local.errors import InvalidArgument, JobNotFound, JobStillRunning, VersionNotFound
+from modelarts.local.errors import InvalidArgument, JobNotFound, JobStillRunning, ServiceError, VersionNotFound
 from modelarts.local.jobstore import JobStore
 from modelarts.local.logs import log_file_names, read_window, resolve_log_file
 from modelarts.local.runner import Runner
@@ -45,6 +45,16 @@ class TrainingJobs:
         return job
 
     def _version(self, project_id: str, job_id: str, version_id: str) -> Any:
+        job_number = _id(job_id, "job_id")
+        try:
+            version_number = _id(version_id, "version_id")
+        except ServiceError:
+            version_number = 0
+        if version_number:  # the common case: one query (it checks the job's project too)
+            row = self.store.version(project_id, job_number, version_number)
+            if row is not None:
+                return row
+        # Not found or not an id: the errors in their documented order (the job first, then the version id).
         job = self._job(project_id, job_id)
         row = self.store.version(project_id, job["job_id"], _id(version_id, "version_id"))
         if row is None:
