@@ -165,7 +165,10 @@ def test_sigkill_while_running_and_while_stopping_loses_nothing(cluster: Cluster
     listed = cluster.client.send("GET", f"/v1/{cluster.client.creds.project_id}/training-jobs",
                                  params={"per_page": 100}).json()
     assert sorted(j["job_name"] for j in listed["jobs"]) == sorted(cluster.jobs)
+    creds = cluster.process.credentials
     cluster.process.close()
+    output = "".join(cluster.process.output)
+    assert "serving on" in output and creds.secret_key not in output and creds.password not in output
     cluster.process = None
     survivors: List[str] = [name for name, pgid in cluster.pids().items() if group_alive(pgid)]
     assert survivors == [], f"orphan process groups: {survivors}"
