@@ -241,6 +241,9 @@ class JobList(widgets.VBox):
         self.refresher.close()
         super().close()
 
+    def __repr__(self) -> str:
+        return f"JobList(page={self.page}/{self.pages}, jobs={self.total}, shown={[r.job_name for r in self.rows]})"
+
     # -- internals -----------------------------------------------------------
 
     def _fetch(self) -> Mapping[str, Any]:

@@ -265,3 +265,11 @@ def test_estimator_backend_calls_the_documented_api(monkeypatch):
         ("init", "S", 1, 2),
         ("delete", {"modelarts_session": "S", "job_id": 1, "force": True}),
     ]
+
+
+
+def test_text_form_names_page_total_and_rows(make_list):
+    """The text/plain a frontend without widgets (and nbval) shows."""
+    widget = make_list(FakeBackend(3), per_page=2)
+    assert widget.reload()
+    assert repr(widget) == "JobList(page=1/2, jobs=3, shown=['job-2', 'job-1'])"
