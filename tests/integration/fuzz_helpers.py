@@ -90,7 +90,7 @@ def raw_send(endpoint: str, method: str, path: str, headers: Iterable[Tuple[str,
     """Send exactly these headers (duplicates kept, nothing added); status, headers, body."""
     parts = urlsplit(endpoint)
     own = conn is None
-    conn = conn or http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn = conn or http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
     try:
         conn.putrequest(method, path, skip_host=True, skip_accept_encoding=True)
         for name, value in headers:
@@ -174,17 +174,3 @@ def create_body(name: str, bucket: str = "fuzz", **config: Any) -> bytes:
             "data_url": f"/{bucket}/data/", "train_url": f"/{bucket}/out/", "spec_id": 1, "engine_id": 1}
     base.update(config)
     return json.dumps({"job_name": name, "config": base}).encode()
-
-
-def group_alive(pgid: int) -> bool:
-    """Some live (non-zombie) process is in group ``pgid``."""
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    fields = handle.read().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-                return True
-    return False

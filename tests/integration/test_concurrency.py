@@ -12,14 +12,13 @@ from __future__ import annotations
 import collections
 import sqlite3
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Counter, Dict, Iterator, List, Tuple
+from typing import Any, Counter, Dict, Iterator, List, Tuple
 
 import pytest
 
-from fuzz_helpers import Signed, Snapshot, check, create_body, group_alive, integrity_ok
+from fuzz_helpers import Signed, Snapshot, check, create_body, integrity_ok
 from modelarts.local import LocalService
 
 CLIENTS = 50
@@ -51,16 +50,6 @@ def _row(data_dir: Path, job_id: int) -> Any:
         conn.close()
 
 
-def _wait(predicate: Callable[[], Any], timeout: float = 20.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"not reached within {timeout}s")
-
-
 def _start(service: LocalService, client: Signed, name: str, boot: str) -> Dict[str, Any]:
     body = create_body(name, bucket="race", boot_file_url=f"/race/src/{boot}", app_url="/race/src/")
     created = client.send("POST", f"/v1/{service.credentials.project_id}/training-jobs", body=body).json()
@@ -86,17 +75,17 @@ def _race(clients: List[Signed], calls: List[Tuple[str, str]]) -> List[Tuple[str
 
 
 @pytest.mark.parametrize("round_no", range(ROUNDS))
-def test_fifty_clients_stop_and_delete_one_running_job(service: LocalService, round_no: int) -> None:
+def test_fifty_clients_stop_and_delete_one_running_job(service: LocalService, helpers: Any, round_no: int) -> None:
     project = service.credentials.project_id
     clients = [Signed(service.endpoint, service.credentials) for _ in range(CLIENTS)]
     bystander = _start(service, clients[0], f"bystander-{round_no}", "quick.py")
     job = _start(service, clients[0], f"race-{round_no}", "loop.py")
     job_path = f"/v1/{project}/training-jobs/{job['job_id']}"
     stop_path = f"{job_path}/versions/{job['version_id']}/stop"
-    _wait(lambda: _row(service.data_dir, job["job_id"])[0] == 8)  # RUNNING
+    helpers.wait_for(lambda: _row(service.data_dir, job["job_id"])[0] == 8)  # RUNNING
     pgid = _row(service.data_dir, job["job_id"])[1]
-    assert pgid and group_alive(pgid)
-    _wait(lambda: _row(service.data_dir, bystander["job_id"])[0] == 10)  # COMPLETED
+    assert pgid and not helpers.group_gone(pgid)
+    helpers.wait_for(lambda: _row(service.data_dir, bystander["job_id"])[0] == 10)  # COMPLETED
     snapshot = Snapshot(service.data_dir)
     others_before = [row for row in snapshot.take()[0] if row[0] != job["job_id"]]
 
@@ -111,7 +100,7 @@ def test_fifty_clients_stop_and_delete_one_running_job(service: LocalService, ro
     assert statuses.get("ModelArts.2775", {400}) == {400}
 
     if deletes["OK"] == 0:  # every delete came while it was still being killed: delete again, all at once
-        _wait(lambda: _row(service.data_dir, job["job_id"]) is None or _row(service.data_dir, job["job_id"])[0] == 12)
+        helpers.wait_for(lambda: _row(service.data_dir, job["job_id"]) is None or _row(service.data_dir, job["job_id"])[0] == 12)
         second = _race(clients, [("DELETE", job_path)])
         deletes.update(code for _verb, _status, code in second)
         assert deletes["OK"] == 1, deletes
@@ -120,13 +109,13 @@ def test_fifty_clients_stop_and_delete_one_running_job(service: LocalService, ro
     gone = clients[0].send("GET", f"{job_path}/versions/{job['version_id']}")
     assert gone.status_code == 400 and check(gone) == "ModelArts.2775"
     assert _row(service.data_dir, job["job_id"]) is None
-    _wait(lambda: not group_alive(pgid), timeout=10)
+    helpers.wait_for(lambda: helpers.group_gone(pgid), timeout=10)
     assert [row for row in snapshot.take()[0] if row[0] != job["job_id"]] == others_before
     assert _row(service.data_dir, bystander["job_id"])[0] == 10
     assert integrity_ok(service.data_dir)
 
 
-def test_fifty_clients_delete_the_same_version(service: LocalService) -> None:
+def test_fifty_clients_delete_the_same_version(service: LocalService, helpers: Any) -> None:
     project = service.credentials.project_id
     clients = [Signed(service.endpoint, service.credentials) for _ in range(CLIENTS)]
     job = _start(service, clients[0], "race-versions", "quick.py")
@@ -138,7 +127,7 @@ def test_fifty_clients_delete_the_same_version(service: LocalService) -> None:
         versions = clients[0].send("GET", path).json()["versions"]
         return len(versions) == 2 and {v["status"] for v in versions} == {10}
 
-    _wait(both_completed)
+    helpers.wait_for(both_completed)
     results = _race(clients, [("DELETE", f"{path}/{job['version_id']}")])
     codes = collections.Counter(code for _verb, _status, code in results)
     assert codes == {"OK": 1, "ModelArts.2775": CLIENTS - 1}, codes

@@ -21,13 +21,12 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
-from fuzz_helpers import TOTALS, Signed, Snapshot, create_body, group_alive, integrity_ok
+from fuzz_helpers import TOTALS, Signed, Snapshot, create_body, integrity_ok
 from modelarts.local import LocalServiceProcess
 from modelarts.states import JobState
 
@@ -43,21 +42,12 @@ SCRIPTS = {
 }
 
 
-def _wait(predicate: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what} not reached within {timeout}s")
-
-
 class Cluster:
     """One data directory and the service subprocess currently serving it."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, helpers: Any) -> None:
         self.data_dir = data_dir
+        self.helpers = helpers
         self.process: Any = None
         self.client: Any = None
         self.jobs: Dict[str, Dict[str, Any]] = {}
@@ -88,7 +78,7 @@ class Cluster:
         return JobState(self.client.send("GET", self.path(name)).json()["status"])
 
     def reach(self, name: str, *states: JobState, timeout: float = 20.0) -> None:
-        _wait(lambda: self.state(name) in states, timeout, f"{name} in {[s.name for s in states]}")
+        self.helpers.wait_for(lambda: self.state(name) in states, timeout)
 
     def stop(self, name: str) -> None:
         response = self.client.send("POST", self.path(name) + "/stop")
@@ -105,8 +95,8 @@ class Cluster:
 
 
 @pytest.fixture
-def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    cluster = Cluster(tmp_path / "service")
+def cluster(tmp_path: Path, helpers: Any) -> Iterator[Cluster]:
+    cluster = Cluster(tmp_path / "service", helpers)
     try:
         yield cluster
     finally:  # never leave a service or a job behind, whatever failed
@@ -119,7 +109,7 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
                 pass
 
 
-def test_sigkill_while_running_and_while_stopping_loses_nothing(cluster: Cluster) -> None:
+def test_sigkill_while_running_and_while_stopping_loses_nothing(cluster: Cluster, helpers: Any) -> None:
     cluster.start()
     for name in SCRIPTS:
         cluster.create(name)
@@ -129,14 +119,15 @@ def test_sigkill_while_running_and_while_stopping_loses_nothing(cluster: Cluster
     cluster.stop("stubborn")
     assert cluster.state("stubborn") is JobState.KILLING
     pids = cluster.pids()
+    alive = lambda name: not helpers.group_gone(pids[name])  # noqa: E731
     snapshot = Snapshot(cluster.data_dir)
     records = snapshot.take()
 
     cluster.crash()  # SIGKILL: no shutdown code runs
-    assert all(group_alive(pids[n]) for n in ("runner", "stubborn", "vanished")), "jobs must outlive the service"
+    assert all(alive(n) for n in ("runner", "stubborn", "vanished")), "jobs must outlive the service"
     os.killpg(pids["vanished"], signal.SIGKILL)
     TOTALS["faults"] += 1
-    _wait(lambda: not any(group_alive(pids[n]) for n in ("finisher", "failer", "vanished")), what="jobs ending")
+    helpers.wait_for(lambda: not any(alive(n) for n in ("finisher", "failer", "vanished")), timeout=20)
     cluster.start()
 
     after = snapshot.take()
@@ -144,13 +135,13 @@ def test_sigkill_while_running_and_while_stopping_loses_nothing(cluster: Cluster
     TOTALS["records_lost"] += len(lost)
     assert not lost and after == records, f"records lost or changed across the crash: {lost}"
     assert cluster.pids() == pids
-    assert cluster.state("runner") is JobState.RUNNING and group_alive(pids["runner"])  # re-adopted
+    assert cluster.state("runner") is JobState.RUNNING and alive("runner")  # re-adopted
     assert cluster.state("done") is JobState.COMPLETED
     cluster.reach("finisher", JobState.COMPLETED, timeout=5)
     cluster.reach("failer", JobState.FAILED, timeout=5)
     cluster.reach("vanished", JobState.LOST, timeout=5)
     cluster.reach("stubborn", JobState.KILLED, timeout=GRACE + 5)  # the half-done stop, completed
-    assert not group_alive(pids["stubborn"])
+    assert not alive("stubborn")
 
     # A second crash just after a stop request, then a clean stop of the re-adopted job.
     cluster.create("stubborn-2")
@@ -170,6 +161,6 @@ def test_sigkill_while_running_and_while_stopping_loses_nothing(cluster: Cluster
     output = "".join(cluster.process.output)
     assert "serving on" in output and creds.secret_key not in output and creds.password not in output
     cluster.process = None
-    survivors: List[str] = [name for name, pgid in cluster.pids().items() if group_alive(pgid)]
+    survivors: List[str] = [name for name, pgid in cluster.pids().items() if not helpers.group_gone(pgid)]
     assert survivors == [], f"orphan process groups: {survivors}"
     assert integrity_ok(cluster.data_dir)

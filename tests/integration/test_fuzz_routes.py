@@ -176,7 +176,8 @@ def test_route_corpus_of_known_nasty_inputs(fuzz: Any, method: str, pattern: str
     if method in ("POST", "PUT"):
         bodies = list(NASTY_BODIES) + [json.dumps({"job_desc": t}).encode("utf-8", "surrogatepass") for t in NASTY_TEXT]
         for key in sorted(CONFIG_FIELDS):
-            for value in NASTY_TEXT + [2**64, -1, 1.5, [], {}, True, None]:
+            values: List[Any] = [*NASTY_TEXT, 2**64, -1, 1.5, [], {}, True, None]
+            for value in values:
                 body = json.loads(create_body(f"corpus-{key}"))
                 body["config"][key] = value
                 bodies.append(json.dumps(body, ensure_ascii=False).encode("utf-8", "surrogatepass"))

@@ -51,7 +51,7 @@ class World:
 
     def token(self, creds: Credentials, project_id: Optional[str] = None) -> str:
         user = {"name": creds.username, "password": creds.password, "domain": {"name": creds.account}}
-        body = {"auth": {"identity": {"methods": ["password"], "password": {"user": user}},
+        body: Dict[str, Any] = {"auth": {"identity": {"methods": ["password"], "password": {"user": user}},
                          "scope": {"project": {"id": project_id or creds.project_id}}}}
         response = requests.post(self.service.endpoint + "/v3/auth/tokens", json=body, timeout=30)
         assert response.status_code == 201, response.text
@@ -59,7 +59,7 @@ class World:
         return response.headers["X-Subject-Token"]
 
     def temporary(self) -> Credentials:
-        body = {"auth": {"identity": {"methods": ["token"], "token": {"duration_seconds": 900}}}}
+        body: Dict[str, Any] = {"auth": {"identity": {"methods": ["token"], "token": {"duration_seconds": 900}}}}
         response = requests.post(self.service.endpoint + "/v3.0/OS-CREDENTIAL/securitytokens", json=body,
                                  headers={"X-Auth-Token": self.token(self.main)}, timeout=30)
         assert response.status_code == 201, response.text

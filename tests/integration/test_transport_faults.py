@@ -49,7 +49,7 @@ def session(url: str, *, retries: int = 2, backoff: float = 0.01, read: float = 
     )
 
 
-def raises(kind: type, call: Any, *args: Any, **kw: Any) -> BaseException:
+def raises(kind: type, call: Any, *args: Any, **kw: Any) -> Any:
     with pytest.raises(kind) as info:
         call(*args, **kw)
     return info.value

@@ -265,11 +265,11 @@ def test_invalid_argument_is_refused_before_any_request(
     except (ValueError, TypeError):
         pass
     except Exception as err:  # noqa: BLE001 - anything else is the finding
-        sent = [f"{c.request.method} {c.request.url}" for c in wire.calls[before:]]
+        sent = [f"{c.request.method} {c.request.url}" for c in list(wire.calls)[before:]]
         pytest.fail(f"{name}={value!r}: {type(err).__name__}: {err} (sent: {sent})")
     else:
         pytest.fail(f"{name}={value!r} was accepted")
-    sent = [f"{c.request.method} {c.request.url}" for c in wire.calls[before:]]
+    sent = [f"{c.request.method} {c.request.url}" for c in list(wire.calls)[before:]]
     assert not sent, f"{name}={value!r} was refused only after sending {sent}"
 
 
