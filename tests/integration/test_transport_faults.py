@@ -238,3 +238,24 @@ def test_keys_past_their_expiry_are_reread_before_sending(server: FaultServer, t
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same mtime: only the expiry says "re-read"
     assert ses.request("GET", JOBS) == {"ak": "TAK2"}
     assert server.count("GET", JOBS) == 2
+
+
+# -- through the Estimator layer ---------------------------------------------------------------
+def test_estimator_fit_is_not_resent_but_stop_is_retried(server: FaultServer) -> None:
+    from modelarts.estimator import Estimator
+    from modelarts.job import TrainingJob
+    from modelarts.states import JobState
+
+    server.script("POST", JOBS, gateway_error(503, "APIGW.0201", "Backend unavailable"), Answer(200, {"job_id": 1}))
+    estimator = Estimator(session(server.url, retries=3), train_instance_count=1, train_instance_type=1,
+                          output_path="/b/out/", code_dir="/b/src/", boot_file="/b/src/boot.py")
+    with pytest.raises(exc.ServerError):
+        estimator.fit(inputs="/b/data/", job_name="j1")
+    assert server.count("POST", JOBS) == 1  # creation went out once, and once only
+
+    detail = "/v1/p1/training-jobs/1/versions/2"
+    version = {"is_success": True, "job_id": 1, "version_id": 2, "job_name": "j1"}
+    server.script("GET", detail, Answer(200, {**version, "status": 8}), Answer(200, {**version, "status": 9}))
+    server.script("POST", detail + "/stop", gateway_error(503, "APIGW.0201", "Backend unavailable"), Answer(200, OK))
+    result = TrainingJob(session(server.url, retries=3), 1, 2).stop()
+    assert result["status"] is JobState.KILLING and server.count("POST", detail + "/stop") == 2
