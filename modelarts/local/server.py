@@ -40,7 +40,8 @@ class _Handler(BaseHTTPRequestHandler):
     server: "LocalHTTPServer"
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
-        log.debug("%s %s", self.address_string(), format % args)
+        if log.isEnabledFor(logging.DEBUG):  # called for every request: format only when it is shown
+            log.debug("%s %s", self.address_string(), format % args)
 
     def _read_body(self, headers: Dict[str, str]) -> bytes:
         limit = self.server.app.config.max_body_bytes
@@ -112,8 +113,12 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Connection", "close")
         for name, value in response.headers.items():
             self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        if self.request_version == "HTTP/0.9":  # no status line or headers were buffered
+            self.wfile.write(data)
+            return
+        # Headers and body in one write: one send() a response instead of two.
+        self._headers_buffer.append(b"\r\n" + data)
+        self.flush_headers()
 
     do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _handle
 
