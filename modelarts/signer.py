@@ -192,7 +192,8 @@ def parse_date(text: str) -> _dt.datetime:
     if found is None:
         raise ValueError(f"malformed X-Sdk-Date: {text!r}")
     try:
-        return _dt.datetime(*map(int, found.groups()), tzinfo=_dt.timezone.utc)
+        year, month, day, hour, minute, second = map(int, found.groups())
+        return _dt.datetime(year, month, day, hour, minute, second, tzinfo=_dt.timezone.utc)
     except ValueError:
         raise ValueError(f"impossible X-Sdk-Date: {text!r}") from None
 
