@@ -38,6 +38,7 @@ class _Handler(BaseHTTPRequestHandler):
     # client's delayed ACK (~40 ms a request on a kept-alive connection).
     disable_nagle_algorithm = True
     server: "LocalHTTPServer"
+    _headers_buffer: List[bytes]  # http.server's, filled by send_response/send_header
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         if log.isEnabledFor(logging.DEBUG):  # called for every request: format only when it is shown
