@@ -13,6 +13,7 @@ from typing import Any, Dict, List, Mapping
 
 from modelarts.local import views
 from modelarts.local.errors import InvalidArgument, JobNotFound, JobStillRunning, ServiceError, VersionNotFound
+from modelarts.local.joblist import list_jobs
 from modelarts.local.jobstore import JobStore
 from modelarts.local.logs import log_file_names, read_window, resolve_log_file
 from modelarts.local.runner import Runner
@@ -86,34 +87,14 @@ class TrainingJobs:
         return views.created(self._start(row))
 
     def list(self, project_id: str, query: Mapping[str, str]) -> Dict[str, Any]:
-        wanted = parse_list_query(query)
         now = self.store.now_ms()
-        rows = self.store.jobs_with_latest(project_id)
-        total = len(rows)
-        if wanted.status is not None:
-            rows = [row for row in rows if row["status"] == int(wanted.status)]
-        if wanted.search_content:
-            needle = wanted.search_content.lower()
-            rows = [row for row in rows if needle in row["job_name"].lower()]
-        summaries = [views.job_summary(row, now) for row in rows]
-        sort_key = wanted.sort_by
-        # Parsing every job's config JSON was a third of a listing's time; only this sort needs it.
-        engine_of = (
-            {row["job_id"]: json.loads(row["config"]).get("engine_id") or 0 for row in rows}
-            if sort_key == "engine_type"
-            else {}
-        )
-        summaries.sort(
-            key=lambda item: (engine_of[item["job_id"]] if sort_key == "engine_type" else item[sort_key], item["job_id"]),
-            reverse=wanted.order == "desc",
-        )
-        start = (wanted.page - 1) * wanted.per_page
+        page = list_jobs(self.store.db, project_id, parse_list_query(query), now)
         return {
             "is_success": True,
-            "job_total_count": len(summaries),
-            "job_count_limit": max(0, JOB_QUOTA - total),
+            "job_total_count": page.matching,
+            "job_count_limit": max(0, JOB_QUOTA - page.total),
             "quotas": JOB_QUOTA,
-            "jobs": summaries[start : start + wanted.per_page],
+            "jobs": [views.job_summary(row, now) for row in page.rows],
         }
 
     def update_description(self, project_id: str, job_id: str, body: Any) -> Dict[str, Any]:

@@ -10,15 +10,19 @@ rows safe when the process is killed.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import threading
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Sequence
+from typing import Any, Iterator, List, Mapping, Optional, Sequence, Union
 
-__all__ = ["Database", "SCHEMA_VERSION"]
+__all__ = ["Database", "Params", "SCHEMA_VERSION"]
 
 SCHEMA_VERSION = 1
+
+#: Statement parameters: positional (``?``) or named (``:name``).
+Params = Union[Sequence[Any], Mapping[str, Any]]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -82,7 +86,22 @@ CREATE TABLE IF NOT EXISTS versions (
 );
 CREATE INDEX IF NOT EXISTS versions_by_job ON versions(job_id);
 CREATE INDEX IF NOT EXISTS versions_by_status ON versions(status);
+CREATE INDEX IF NOT EXISTS jobs_by_create_time ON jobs(project_id, create_time);
+CREATE INDEX IF NOT EXISTS jobs_by_desc ON jobs(project_id, job_desc);
 """
+
+
+def _json_extract(text: Optional[str], path: str) -> Any:
+    """``json_extract(text, '$.key')`` for SQLite builds without JSON1 (one top-level key)."""
+    value = json.loads(text).get(path[2:]) if text is not None and path.startswith("$.") else None
+    return value if value is None or isinstance(value, (int, float, str)) else json.dumps(value)
+
+
+def _ensure_json_extract(conn: sqlite3.Connection) -> None:
+    try:
+        conn.execute("SELECT json_extract('{}', '$.a')")
+    except sqlite3.OperationalError:  # pragma: no cover - SQLite built without JSON1
+        conn.create_function("json_extract", 2, _json_extract, deterministic=True)
 
 
 class Database:
@@ -105,6 +124,7 @@ class Database:
             self._conn.execute("PRAGMA synchronous=NORMAL")
             self._conn.execute("PRAGMA foreign_keys=ON")
             self._conn.executescript(_SCHEMA)
+            _ensure_json_extract(self._conn)
             self._conn.execute(
                 "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
@@ -133,26 +153,41 @@ class Database:
             if outer:
                 self._conn.execute("COMMIT")
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator["Database"]:
+        """Run the block's reads on one consistent view (a read transaction: no write lock)."""
+        with self._lock:
+            if self._depth:  # inside a transaction already
+                yield self
+                return
+            self._conn.execute("BEGIN DEFERRED")
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+                self._conn.execute("COMMIT")
+
+    def execute(self, sql: str, params: Params = ()) -> int:
         """Run one statement; return the last inserted row id (0 if none)."""
         with self._lock:
             cursor = self._conn.execute(sql, params)
             return int(cursor.lastrowid or 0)
 
-    def changes(self, sql: str, params: Sequence[Any] = ()) -> int:
+    def changes(self, sql: str, params: Params = ()) -> int:
         """Run one statement; return how many rows it changed."""
         with self._lock:
             return int(self._conn.execute(sql, params).rowcount)
 
-    def one(self, sql: str, params: Sequence[Any] = ()) -> Optional[sqlite3.Row]:
+    def one(self, sql: str, params: Params = ()) -> Optional[sqlite3.Row]:
         with self._lock:
             return self._conn.execute(sql, params).fetchone()
 
-    def all(self, sql: str, params: Sequence[Any] = ()) -> List[sqlite3.Row]:
+    def all(self, sql: str, params: Params = ()) -> List[sqlite3.Row]:
         with self._lock:
             return list(self._conn.execute(sql, params).fetchall())
 
-    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+    def scalar(self, sql: str, params: Params = ()) -> Any:
         row = self.one(sql, params)
         return None if row is None else row[0]
 
