@@ -56,7 +56,9 @@ NOTES = [
     "Performance fixes made because of these figures: d9e2c36 (local server: TCP_NODELAY, ~44 ms -> ~1 ms a "
     "kept-alive request), dc580af (signer: percent-encoding via a translate table), 1680e68 (job.stop(wait=True): "
     "first look after 50 ms instead of a whole 5 s poll interval), a3c8337 and the config-parsing hunk of d60a765 "
-    "(job list: one grouped query, fewer columns, no per-row dicts or JSON parsing).",
+    "(job list: one grouped query, fewer columns, no per-row dicts or JSON parsing), 9c9acd4 (job list: filter, "
+    "sort and page in SQLite), 4ef4c85 + ce5ef62 + b02e65a + 4148b5d (signed GET: cached access keys and projects, "
+    "X-Sdk-Date without strptime, one query a version lookup, one send() a response).",
     "Quick mode (`--quick`) runs every benchmark with few repeats and smaller data so CI keeps the scripts "
     "working; its numbers are not for judging.",
 ]
