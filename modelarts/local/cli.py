@@ -4,7 +4,7 @@
   credentials file; jobs keep running after it stops (the next start
   re-adopts them) unless ``--kill-jobs-on-exit``.
 * ``env`` prints the ``export`` lines for the service running on a data dir.
-* ``demo`` runs a job's whole lifecycle against a fresh service in a temp dir.
+* ``demo`` runs a job's whole lifecycle through the SDK against a fresh service in a temp dir.
 * ``lab`` starts the service and JupyterLab on ``notebooks/`` with the
   notebook environment exported.
 """

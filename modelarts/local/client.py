@@ -1,9 +1,9 @@
 """A tiny AK/SK-signed JSON client on the standard library (``http.client``).
 
-Used by ``modelarts-local demo`` and handy for scripts that should not depend
-on the SDK.  It signs with :func:`modelarts.signer.sign`, exactly as the
-gateway expects: ``host``, ``x-sdk-date``, ``content-type``, ``x-project-id``
-(and ``x-security-token`` for temporary keys) are signed.
+Handy for scripts and tests that should not depend on the SDK.  It signs with
+:func:`modelarts.signer.sign`, exactly as the gateway expects: ``host``,
+``x-sdk-date``, ``content-type``, ``x-project-id`` (and ``x-security-token``
+for temporary keys) are signed.
 """
 
 from __future__ import annotations
