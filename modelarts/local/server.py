@@ -138,6 +138,9 @@ class LocalHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: with 50 clients connecting at once the
+    # kernel drops handshakes and some requests stall for 30 s on SYN-ACK retransmits.
+    request_queue_size = 128
 
     def __init__(self, app: "App", host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
