@@ -30,7 +30,7 @@ from modelarts.local.processes import is_alive
 from modelarts.local.testing import LocalService, notebook_env
 from modelarts.local.accounts import read_credentials_file
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "lab_command", "main"]
 
 
 def _service_options(parser: argparse.ArgumentParser, port_default: int = 0) -> None:
@@ -155,23 +155,43 @@ def _notebook_dir(chosen: Optional[Path]) -> Path:
     return Path.cwd()
 
 
+def lab_command(args: argparse.Namespace, euid: Optional[int] = None) -> List[str]:
+    """The ``jupyter lab`` command line ``lab`` runs.
+
+    JupyterLab refuses to start as root without ``--allow-root``; as root
+    (``euid`` 0, default: this process's) it is added unless already given.
+    """
+    jupyter = shutil.which("jupyter")
+    command = [jupyter, "lab"] if jupyter else [sys.executable, "-m", "jupyterlab"]
+    command.append(str(_notebook_dir(args.notebook_dir)))
+    extra = [arg for arg in args.jupyter_args if arg != "--"]
+    if args.no_browser:
+        command.append("--no-browser")
+    if euid is None:
+        euid = os.geteuid() if hasattr(os, "geteuid") else -1
+    if euid == 0 and not any(arg.split("=")[0] in ("--allow-root", "--ServerApp.allow_root") for arg in extra):
+        command.append("--allow-root")
+    return command + extra
+
+
 def _lab(args: argparse.Namespace) -> int:
     service = _start(args, kill_jobs=True)
     try:
         env = dict(os.environ, **service.env())
-        jupyter = shutil.which("jupyter")
-        command = [jupyter, "lab"] if jupyter else [sys.executable, "-m", "jupyterlab"]
-        command.append(str(_notebook_dir(args.notebook_dir)))
-        if args.no_browser:
-            command.append("--no-browser")
-        command += [arg for arg in args.jupyter_args if arg != "--"]
+        command = lab_command(args)
         print(f"modelarts-local serving on {service.endpoint}; starting {' '.join(command)}", flush=True)
         process = subprocess.Popen(command, env=env)
+        # SIGTERM/SIGHUP to this process reach JupyterLab too (left alone, it would outlive the service).
+        forwarded = [signum for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if signum is not None]
+        previous = {signum: signal.signal(signum, lambda *_: process.terminate()) for signum in forwarded}
         try:
             return process.wait()
         except KeyboardInterrupt:
             process.terminate()
             return process.wait()
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
     finally:
         service.close()
 
