@@ -10,13 +10,15 @@ serve`` (or ``lab``/``demo``), or from Python::
         os.environ.update(service.env())     # a plain Session() now uses it
 
 Module map (one concept each): ``app`` wiring and config, ``server`` HTTP,
-``routes`` URL table and handlers, ``errors`` error classes, ``gateway``
-signature/token checks, ``iam`` tokens and temporary keys, ``accounts`` users
-and the credentials file, ``store`` SQLite, ``jobstore`` job rows, ``jobs``
-the training-job backend, ``validation`` request checks, ``views`` response
-shapes, ``runner``/``launcher``/``processes`` job processes, ``logs`` log
-files, ``obs`` OBS paths, ``catalog`` flavors and engines, ``testing`` the
-Python API, ``client`` a tiny signed client, ``cli``/``demo`` the command line.
+``workers`` the connection pool, ``routes`` URL table and handlers,
+``errors`` error classes, ``gateway`` signature/token checks, ``iam`` tokens
+and temporary keys, ``accounts`` users and the credentials file, ``rowcache``
+cached key and project rows, ``store`` SQLite, ``jobstore`` job rows,
+``joblist`` the job list query, ``jobs`` the training-job backend,
+``validation`` request checks, ``views`` response shapes,
+``runner``/``launcher``/``processes`` job processes, ``logs`` log files,
+``obs`` OBS paths, ``catalog`` flavors and engines, ``testing`` the Python
+API, ``client`` a tiny signed client, ``cli``/``demo`` the command line.
 """
 
 from modelarts.local.accounts import Credentials, read_credentials_file, write_credentials_file

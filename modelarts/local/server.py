@@ -1,4 +1,7 @@
-"""The HTTP side: a threaded ``http.server`` that turns requests into :func:`dispatch` calls.
+"""The HTTP side: an ``http.server`` that turns requests into :func:`dispatch` calls.
+
+Kept-alive connections are answered in arrival order by a small pool
+(:mod:`modelarts.local.workers`), not a thread each.
 
 Every answer is JSON with ``Content-Length`` and an ``X-Request-Id`` header
 (HTTP/1.1 keep-alive).  Bodies over the gateway limit are refused with 413
@@ -18,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Set, Tuple
 
 from modelarts.local.errors import ApiMethodNotFound, BodyTooLarge, GatewayError, InternalError, ServiceError
 from modelarts.local.routes import Request, Response, dispatch
+from modelarts.local.workers import PooledConnectionsMixIn
 
 if TYPE_CHECKING:  # pragma: no cover
     from modelarts.local.app import App
@@ -133,8 +137,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._send(Response(error.status, error.body(request_id)), request_id)
 
 
-class LocalHTTPServer(ThreadingHTTPServer):
-    """A threaded HTTP server bound to ``(host, port)`` serving ``app``."""
+class LocalHTTPServer(PooledConnectionsMixIn, ThreadingHTTPServer):
+    """An HTTP server bound to ``(host, port)`` serving ``app`` (connections answered by
+    :class:`~modelarts.local.workers.PooledConnectionsMixIn`'s pool)."""
 
     daemon_threads = True
     allow_reuse_address = True
@@ -168,6 +173,7 @@ class LocalHTTPServer(ThreadingHTTPServer):
 
     def start(self) -> None:
         """Serve in a background thread."""
+        self.start_workers()
         self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
         self._thread.name = "modelarts-local-http"
         self._thread.start()
@@ -185,4 +191,5 @@ class LocalHTTPServer(ThreadingHTTPServer):
                 conn.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
+        self.stop_workers()
         self.server_close()
