@@ -75,13 +75,13 @@ def why_missed(results: Dict[int, List[LoadResult]], cpu_per_request: Dict[int, 
            if rate[most] < rate[LEVELS[1]] else ""),
         "done because of this row: the gateway's access-key and project lookups are cached in memory (4ef4c85, "
         "3 of 4 SQLite queries a request gone), X-Sdk-Date parsed from its digits instead of strptime (ce5ef62), "
-        "a version lookup is one query (b02e65a), headers and body leave in one send() (4148b5d); at 32 clients "
-        "this took ~440 µs of service CPU a request to ~330 µs and 2,200-2,300/s to ~3,000-3,500/s",
-        "tried and not kept: an epoll worker pool (1, 2, 4 or 8 threads instead of a thread per connection); no "
-        "steadier throughput, and epoll's hand-out order made the tail worse (1 worker: p50 0.3 ms, p90 36 ms)",
+        "a version lookup is one query (b02e65a), headers and body leave in one send() (4148b5d), and kept-alive "
+        "connections are answered in arrival order by one worker thread (more only while one is stuck) instead of "
+        "a thread each, which were taking turns at the GIL in random order (modelarts/local/workers.py)",
+        "a pool of 2 or 4 workers was tried too: the workers' GIL hand-offs made it no better than a thread per "
+        "connection",
         "what is left: http.server itself (its email-based header parsing and response writing are about half the "
-        "service's CPU a request) and the GIL hand-offs between 32 handler threads (system CPU a request goes "
-        "from ~35 µs at 1 client to ~90 µs at 32)",
+        "service's CPU a request)",
     ]
 
 
