@@ -60,6 +60,20 @@ def profile_dispatch(cfg) -> str:
             f"threads\n\n{text}")
 
 
+#: What this row made us change (it missed before them: 2,349/s, p99 55 ms in 2d7dd4f's run).
+HISTORY = [
+    "missed before: 2,349/s, p99 55.04 ms at 32 clients (RESULTS.md of 2d7dd4f); measured side by side on this "
+    "machine, ~440 µs of service CPU a request, p99 41 ms",
+    "fixed because of it: the gateway's access-key and project lookups cached in memory (4ef4c85: 3 of 4 SQLite "
+    "queries a request gone), X-Sdk-Date parsed from its digits instead of strptime (ce5ef62), a version lookup in "
+    "one query (b02e65a), headers and body in one send() (4148b5d): ~330 µs a request, ~3,000-3,500/s, but p99 "
+    "still 20-28 ms",
+    "then 1e835d5: kept-alive connections answered in arrival order by one worker thread (another only while every "
+    "worker is stuck on a request) instead of a thread each; the 32 threads had been taking turns at the GIL in "
+    "random order (p99 ≈ 2.5 × the mean); p99 14-16 ms. A pool of 2 or 4 workers was no better than a thread each",
+]
+
+
 def why_missed(results: Dict[int, List[LoadResult]], cpu_per_request: Dict[int, float]) -> List[str]:
     """The arithmetic behind a missed p99: a closed loop's latency is its clients over the throughput."""
     rate = {n: Stats.of([r.throughput for r in runs]).median for n, runs in results.items()}
@@ -71,15 +85,8 @@ def why_missed(results: Dict[int, List[LoadResult]], cpu_per_request: Dict[int, 
         "even with the machine to itself",
         f"throughput {per_second(rate[LEVELS[1]])} at {LEVELS[1]} clients, {per_second(rate[most])} at {most}; "
         f"CPU per request {us(cpu_per_request[LEVELS[1]])} → {us(cpu_per_request[most])}"
-        + (": a thread per connection, all contending for the GIL and the one SQLite connection's lock"
+        + (": the threads answering requests contend for the GIL and the one SQLite connection's lock"
            if rate[most] < rate[LEVELS[1]] else ""),
-        "done because of this row: the gateway's access-key and project lookups are cached in memory (4ef4c85, "
-        "3 of 4 SQLite queries a request gone), X-Sdk-Date parsed from its digits instead of strptime (ce5ef62), "
-        "a version lookup is one query (b02e65a), headers and body leave in one send() (4148b5d), and kept-alive "
-        "connections are answered in arrival order by one worker thread (more only while one is stuck) instead of "
-        "a thread each, which were taking turns at the GIL in random order (modelarts/local/workers.py)",
-        "a pool of 2 or 4 workers was tried too: the workers' GIL hand-offs made it no better than a thread per "
-        "connection",
         "what is left: http.server itself (its email-based header parsing and response writing are about half the "
         "service's CPU a request)",
     ]
@@ -122,6 +129,7 @@ def run(cfg) -> List[Figure]:
         figures.append(fig)
     figures[0].details.append("before d9e2c36 (TCP_NODELAY in the service) a kept-alive connection managed ~23 "
                               "requests/s: every answer's body waited ~40 ms for the client's delayed ACK")
+    figures[-1].details += HISTORY
     missed = [f for f in figures if not f.met]
     if missed:
         missed[-1].details += why_missed(results, cpu_per_request)

@@ -58,7 +58,7 @@ NOTES = [
     "first look after 50 ms instead of a whole 5 s poll interval), a3c8337 and the config-parsing hunk of d60a765 "
     "(job list: one grouped query, fewer columns, no per-row dicts or JSON parsing), 9c9acd4 (job list: filter, "
     "sort and page in SQLite), 4ef4c85 + ce5ef62 + b02e65a + 4148b5d (signed GET: cached access keys and projects, "
-    "X-Sdk-Date without strptime, one query a version lookup, one send() a response), workers.py (connections "
+    "X-Sdk-Date without strptime, one query a version lookup, one send() a response), 1e835d5 (connections "
     "answered in arrival order by one worker instead of a thread each: the 32-client p99 from 20-28 ms to 14-16 ms).",
     "Quick mode (`--quick`) runs every benchmark with few repeats and smaller data so CI keeps the scripts "
     "working; its numbers are not for judging.",
