@@ -119,6 +119,15 @@ def _read_config_file(path: str) -> Dict[str, Any]:
     }
 
 
+def _key_field(name: str, doc: str) -> Any:
+    """A read-only attribute of the session's current keys (they may rotate)."""
+
+    def get(self: "Session") -> Optional[str]:
+        return getattr(self._provider(), name) if self._provider else None
+
+    return property(get, doc=doc)
+
+
 class Session:
     """An authenticated connection to ModelArts (and its IAM).
 
@@ -252,21 +261,10 @@ class Session:
         cls._overrides = {}
 
     # -- credentials ---------------------------------------------------------------------------
-    @property
-    def access_key(self) -> Optional[str]:
-        return self._provider().access_key if self._provider else None
-
-    @property
-    def secret_key(self) -> Optional[str]:
-        return self._provider().secret_key if self._provider else None
-
-    @property
-    def security_token(self) -> Optional[str]:
-        return self._provider().security_token if self._provider else None
-
-    @property
-    def user_id(self) -> Optional[str]:
-        return self._provider().user_id if self._provider else None
+    access_key = _key_field("access_key", "The access key calls are signed with (``None`` for a password login).")
+    secret_key = _key_field("secret_key", "The secret key (never shown in ``repr`` or logs).")
+    security_token = _key_field("security_token", "The security token of temporary keys, else ``None``.")
+    user_id = _key_field("user_id", "The user id from a notebook credentials file, if it names one.")
 
     @property
     def host(self) -> str:
