@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import configparser
 import datetime as _dt
+import json
 import os
 import threading
-from typing import Callable, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import attrs
 
@@ -30,6 +31,7 @@ __all__ = [
     "Password",
     "StaticProvider",
     "find_access_key",
+    "read_legacy_config",
 ]
 
 #: The environment variables naming a notebook's credentials file, in order.
@@ -216,3 +218,28 @@ def find_access_key(environ: Mapping[str, str]) -> Tuple[Callable[[], AccessKey]
         "no credentials found. Pass access_key/secret_key or username/password to Session(), "
         "or run inside a ModelArts notebook. Looked at: " + "; ".join(looked)
     )
+
+
+def read_legacy_config(path: str) -> Dict[str, Any]:
+    """The retired ``~/.modelarts/config.json`` (flat keys, or 1.1.7's ``clusters`` list)."""
+    full = os.path.expanduser(path)
+    try:
+        with open(full, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read config file {full}: {exc.strerror}") from None
+    except ValueError as exc:
+        raise ConfigurationError(f"config file {full} is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigurationError(f"config file {full} must hold a JSON object")
+    clusters = data.get("clusters") or [{}]
+    cluster = (clusters[0] or {}).get("cluster", {}) if isinstance(clusters, list) else {}
+    user = ((data.get("users") or [{}])[0] or {}).get("user", {}) if isinstance(data.get("users"), list) else {}
+    pick = lambda *keys: next((src[k] for src in (data, user, cluster) for k in keys if src.get(k)), None)  # noqa: E731
+    return {
+        "account": pick("account", "domain"),
+        "username": pick("username", "user"),
+        "password": pick("password"),
+        "region_name": pick("region_name", "region"),
+        "project_id": pick("project_id"),
+    }

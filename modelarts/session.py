@@ -15,108 +15,38 @@ the region table (:mod:`modelarts.endpoints`).  All calls go through
 
 from __future__ import annotations
 
-import json
-import math
 import os
-import re
 import warnings
 from typing import Any, Callable, ClassVar, Dict, Mapping, Optional, Tuple
 
 import requests
 
+from modelarts._checks import (
+    ERROR_MODES,
+    IDEMPOTENT,
+    SAFE,
+    check_backoff,
+    check_call,
+    check_credential_text as _text,
+    check_params,
+    check_retries,
+    check_timeout,
+)
 from modelarts.auth import SignerAuth, TokenAuth, TokenManager
-from modelarts.credentials import AccessKey, Password, StaticProvider, find_access_key
+from modelarts.credentials import AccessKey, Password, StaticProvider, find_access_key, read_legacy_config
 from modelarts.endpoints import Endpoints, normalize_endpoint, resolve_endpoints
 from modelarts.exceptions import ConfigurationError
 from modelarts.transport import DEFAULT_TIMEOUT, Timeout, build_http, post_raw, send
 
 __all__ = ["Session"]
 
-_IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
-_METHODS = _IDEMPOTENT | {"POST", "PATCH"}
-_ERROR_MODES = ("raise", "return")
-#: What may go into a header or a path segment unescaped: an AK sits in
-#: ``Authorization: … Access=<AK>, …``, a token is a header value, a project id a path segment.
-_SAFE = {
-    "access_key": re.compile(r"[A-Za-z0-9_-]+"),
-    "security_token": re.compile(r"[\x21-\x7e]+"),
-    "project_id": re.compile(r"[A-Za-z0-9_-]{1,64}"),
-}
-_PATH_BREAKERS = re.compile(r"[\x00-\x20\x7f#?]")
-
-
-def _seconds(name: str, value: Any, allow_none: bool = True) -> None:
-    if value is None and allow_none:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (0 < value < math.inf):
-        raise ValueError(f"{name} must be a positive finite number of seconds, got {value!r}")
-
-
-def _check_timeout(value: Any) -> Timeout:
-    """``None``, seconds, or a ``(connect, read)`` pair of seconds (each may be ``None``)."""
-    if isinstance(value, tuple):
-        if len(value) != 2:
-            raise ValueError(f"timeout must be seconds or a (connect, read) pair, got {value!r}")
-        for part in value:
-            _seconds("each part of timeout", part)
-        return tuple(value)  # type: ignore[return-value]
-    _seconds("timeout", value)
-    return value  # type: ignore[no-any-return]
-
-
-def _check_call(method: Any, path: Any) -> str:
-    if not isinstance(method, str) or method.upper() not in _METHODS:
-        raise ValueError(f"bad HTTP method {method!r}; one of {', '.join(sorted(_METHODS))}")
-    if not isinstance(path, str) or not path.startswith("/") or _PATH_BREAKERS.search(path):
-        raise ValueError(f"path must be a string starting with '/' without spaces, controls, '?' or '#', got {path!r}")
-    return method.upper()
-
-
-def _check_params(params: Any) -> None:
-    if params is None:
-        return
-    if not isinstance(params, Mapping):
-        raise TypeError(f"params must be a mapping, not {type(params).__name__}")
-    for key, value in params.items():
-        values = value if isinstance(value, (list, tuple)) else [value]
-        ok = all(v is None or isinstance(v, (str, int)) or (isinstance(v, float) and math.isfinite(v)) for v in values)
-        if not isinstance(key, str) or not ok:
-            raise TypeError(f"query parameter {key!r} must be a string, number or bool, got {value!r}")
-
-
-def _text(name: str, value: Any) -> Optional[str]:
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise TypeError(f"{name} must be a string, not {type(value).__name__}")
-    if not value.strip():
-        raise ConfigurationError(f"{name} must not be empty")
-    return value.strip() if name != "password" else value
-
-
-def _read_config_file(path: str) -> Dict[str, Any]:
-    """The retired ``~/.modelarts/config.json`` (flat keys, or 1.1.7's ``clusters`` list)."""
-    full = os.path.expanduser(path)
-    try:
-        with open(full, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except OSError as exc:
-        raise ConfigurationError(f"cannot read config file {full}: {exc.strerror}") from None
-    except ValueError as exc:
-        raise ConfigurationError(f"config file {full} is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise ConfigurationError(f"config file {full} must hold a JSON object")
-    clusters = data.get("clusters") or [{}]
-    cluster = (clusters[0] or {}).get("cluster", {}) if isinstance(clusters, list) else {}
-    user = ((data.get("users") or [{}])[0] or {}).get("user", {}) if isinstance(data.get("users"), list) else {}
-    pick = lambda *keys: next((src[k] for src in (data, user, cluster) for k in keys if src.get(k)), None)  # noqa: E731
-    return {
-        "account": pick("account", "domain"),
-        "username": pick("username", "user"),
-        "password": pick("password"),
-        "region_name": pick("region_name", "region"),
-        "project_id": pick("project_id"),
-    }
+def _check_pairs(username: Any, password: Any, access_key: Any, secret_key: Any) -> None:
+    if (username is None) != (password is None):
+        raise ConfigurationError("username and password go together: pass both or neither")
+    if (access_key is None) != (secret_key is None):
+        raise ConfigurationError("access_key and secret_key go together: pass both or neither")
+    if username and access_key:
+        raise ConfigurationError("pass either username/password or access_key/secret_key, not both")
 
 
 def _key_field(name: str, doc: str) -> Any:
@@ -173,15 +103,9 @@ class Session:
         backoff_factor: float = 0.5,
         environ: Optional[Mapping[str, str]] = None,
     ) -> None:
-        if errors not in _ERROR_MODES:
-            raise ConfigurationError(f"errors must be one of {_ERROR_MODES}, got {errors!r}")
-        if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
-            raise ConfigurationError(f"retries must be a non-negative int, got {retries!r}")
-        timeout = _check_timeout(timeout)
-        if isinstance(backoff_factor, bool) or not isinstance(backoff_factor, (int, float)) or not (
-            0 <= backoff_factor < math.inf
-        ):
-            raise ConfigurationError(f"backoff_factor must be a non-negative number, got {backoff_factor!r}")
+        if errors not in ERROR_MODES:
+            raise ConfigurationError(f"errors must be one of {ERROR_MODES}, got {errors!r}")
+        retries, backoff_factor, timeout = check_retries(retries), check_backoff(backoff_factor), check_timeout(timeout)
         if environ is not None and not isinstance(environ, Mapping):
             raise TypeError(f"environ must be a mapping, not {type(environ).__name__}")
         env = os.environ if environ is None else environ
@@ -190,11 +114,11 @@ class Session:
         security_token = _text("security_token", security_token)
         region_name, project_id = _text("region_name", region_name), _text("project_id", project_id)
         for name, value in (("access_key", access_key), ("security_token", security_token)):
-            if value is not None and not _SAFE[name].fullmatch(value):
+            if value is not None and not SAFE[name].fullmatch(value):
                 raise ConfigurationError(f"{name} has characters that cannot go into a request header")
         if config_file is not None:
             warnings.warn("Session(config_file=...) is deprecated; pass credentials explicitly", DeprecationWarning, 2)
-            conf = _read_config_file(config_file)
+            conf = read_legacy_config(config_file)
             username, password, account = username or conf["username"], password or conf["password"], account or conf["account"]
             region_name, project_id = region_name or conf["region_name"], project_id or conf["project_id"]
         self.errors = errors
@@ -206,40 +130,46 @@ class Session:
         self._http_once = build_http(retries, backoff_factor, idempotent=False)
         self._closed = False
         self._auth: requests.auth.AuthBase
-        if (username is None) != (password is None):
-            raise ConfigurationError("username and password go together: pass both or neither")
-        if (access_key is None) != (secret_key is None):
-            raise ConfigurationError("access_key and secret_key go together: pass both or neither")
-        if username and access_key:
-            raise ConfigurationError("pass either username/password or access_key/secret_key, not both")
+        _check_pairs(username, password, access_key, secret_key)
         self._provider: Optional[Callable[[], AccessKey]] = None
         if username and password:
-            self.auth = "account"
-            login = Password(username=username, password=password, domain=account or username, source="arguments")
-            self.credential_source = login.source if config_file is None else f"config file {config_file}"
-            self._token = TokenManager(
-                self.endpoints.iam, login, project_id, None if project_id else self.region_name, self._post_iam
-            )
-            self._auth = TokenAuth(self._token)
-            if not project_id:
-                self._token.token()
-                project_id = self._token.project_id
+            source = "arguments" if config_file is None else f"config file {config_file}"
+            login = Password(username=username, password=password, domain=account or username, source=source)
+            project_id = self._use_password(login, project_id)
+        elif account:
+            raise ConfigurationError("account= needs username= and password= (an IAM user login)")
         else:
-            self.auth = "aksk"
-            if access_key and secret_key:
-                key = AccessKey(access_key, secret_key, security_token=security_token, source="arguments")
-                self._provider, self.credential_source = StaticProvider(key), key.source
-            elif account:
-                raise ConfigurationError("account= needs username= and password= (an IAM user login)")
-            else:
-                self._provider, self.credential_source = find_access_key(env)
+            self._use_access_key(access_key, secret_key, security_token, env)
         if not project_id:
             raise ConfigurationError("project_id is required: pass project_id=… or set $PROJECT_ID")
-        if not _SAFE["project_id"].fullmatch(project_id):
+        if not SAFE["project_id"].fullmatch(project_id):
             raise ConfigurationError(f"project_id must be 1-64 of A-Z, a-z, 0-9, '_' and '-', got {project_id!r}")
         self.project_id: str = project_id
         if self._provider is not None:
             self._auth = SignerAuth(self._provider, project_id=project_id)
+
+    def _use_password(self, login: Password, project_id: Optional[str]) -> Optional[str]:
+        """Token auth; without a project id, IAM names the project after the region."""
+        self.auth = "account"
+        self.credential_source = login.source
+        region = None if project_id else self.region_name
+        self._token = TokenManager(self.endpoints.iam, login, project_id, region, self._post_iam)
+        self._auth = TokenAuth(self._token)
+        if project_id:
+            return project_id
+        self._token.token()
+        return self._token.project_id
+
+    def _use_access_key(
+        self, access_key: Optional[str], secret_key: Optional[str], token: Optional[str], env: Mapping[str, str]
+    ) -> None:
+        """AK/SK signing with the given keys, else the notebook/environment chain."""
+        self.auth = "aksk"
+        if access_key and secret_key:
+            key = AccessKey(access_key, secret_key, security_token=token, source="arguments")
+            self._provider, self.credential_source = StaticProvider(key), key.source
+        else:
+            self._provider, self.credential_source = find_access_key(env)
 
     # -- endpoints ---------------------------------------------------------------------------
     @classmethod
@@ -308,12 +238,12 @@ class Session:
         """
         if self._closed:
             raise ConfigurationError("this session is closed")
-        method = _check_call(method, path)
-        _check_params(params)
+        method = check_call(method, path)
+        check_params(params)
         if idempotent is not None and not isinstance(idempotent, bool):
             raise TypeError(f"idempotent must be None, True or False, got {idempotent!r}")
-        timeout = _check_timeout(timeout)
-        retry = method in _IDEMPOTENT if idempotent is None else idempotent
+        timeout = check_timeout(timeout)
+        retry = method in IDEMPOTENT if idempotent is None else idempotent
         http = self._http if retry else self._http_once
         url = self.endpoints.modelarts + path
         return send(http, method, url, params=params, json_body=json, timeout=timeout or self.timeout, auth=self._auth)
@@ -332,7 +262,7 @@ class Session:
 
     def auth_headers_for(self, method: str, path: str) -> Tuple[str, Dict[str, str]]:
         """The URL and headers of a signed/tokened bodiless request (for benchmarks and debugging)."""
-        prepared = requests.Request(_check_call(method, path), self.endpoints.modelarts + path).prepare()
+        prepared = requests.Request(check_call(method, path), self.endpoints.modelarts + path).prepare()
         prepared.prepare_headers({"Content-Type": "application/json"})
         self._auth(prepared)
         return prepared.url or "", dict(prepared.headers)
