@@ -307,3 +307,20 @@ def any_api(request: pytest.FixtureRequest, api: Api, token_api: Api) -> Api:
 def bucket(local_service: LocalService) -> Bucket:
     """A fresh OBS bucket for this test."""
     return Bucket(local_service.obs_root, unique("bucket"))
+
+
+@pytest.fixture
+def fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jobs poll every 0.1 s instead of the documented 5 s."""
+    from modelarts import _lifecycle
+
+    monkeypatch.setattr(_lifecycle.Job, "poll_interval", 0.1)
+
+
+@pytest.fixture
+def session(local_service: LocalService) -> Iterator[Any]:
+    """An AK/SK :class:`~modelarts.session.Session` on the shared local service."""
+    from estimator_helpers import sessions
+
+    yield from sessions(local_service)
+

@@ -7,7 +7,6 @@ from typing import Any, Iterator, List
 import pytest
 from estimator_helpers import QUICK, SLEEPER, estimator, sessions, unique
 
-from modelarts import _lifecycle
 from modelarts.estimator import Estimator
 from modelarts.exceptions import BadRequestError, ConflictError
 from modelarts.job import TrainingJob
@@ -17,15 +16,7 @@ from modelarts.states import JobState
 S = JobState
 
 
-@pytest.fixture(autouse=True)
-def fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_lifecycle.Job, "poll_interval", 0.1)
-
-
-@pytest.fixture
-def session(local_service: Any) -> Iterator[Session]:
-    yield from sessions(local_service)
-
+pytestmark = pytest.mark.usefixtures("fast_polls")
 
 @pytest.fixture
 def returning(local_service: Any) -> Iterator[Session]:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
-from estimator_helpers import FAILING, QUICK, SLEEPER, estimator, eventually, pid_of, process_gone, sessions
+from estimator_helpers import FAILING, QUICK, SLEEPER, estimator, eventually, pid_of, process_gone
 
-from modelarts import _lifecycle
 from modelarts.estimator import Estimator
 from modelarts.exceptions import BadRequestError, ConflictError, JobFailedError, WaitTimeoutError
 from modelarts.job import TrainingJob
@@ -17,15 +16,7 @@ from modelarts.states import JobState
 S = JobState
 
 
-@pytest.fixture(autouse=True)
-def fast_polls(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_lifecycle.Job, "poll_interval", 0.1)
-
-
-@pytest.fixture
-def session(local_service: Any) -> Iterator[Session]:
-    yield from sessions(local_service)
-
+pytestmark = pytest.mark.usefixtures("fast_polls")
 
 def running(session: Session, bucket: Any) -> TrainingJob:
     job = estimator(session, bucket, SLEEPER).fit(inputs=bucket.url("data/"))
