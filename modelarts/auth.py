@@ -24,7 +24,7 @@ import requests
 from requests.auth import AuthBase
 
 from modelarts import signer
-from modelarts.credentials import AccessKey, Password
+from modelarts.credentials import AccessKey, Password, utcnow
 from modelarts.exceptions import error_from_response
 
 __all__ = ["SignerAuth", "TokenAuth", "TokenManager", "SIGNED_HEADERS"]
@@ -39,10 +39,6 @@ SIGNED_HEADERS = frozenset(
 #: Error codes meaning "your token or temporary keys expired, get new ones".
 EXPIRED_CODES = frozenset({"APIGW.0307", "ModelArts.0202", "ModelArts.0207"})
 _RESENT = "_modelarts_resent"
-
-
-def _utcnow() -> _dt.datetime:
-    return _dt.datetime.now(_dt.timezone.utc)
 
 
 def _body_bytes(body: Any) -> bytes:
@@ -103,7 +99,7 @@ class SignerAuth(_ResendOn401):
         self,
         provider: Callable[[], AccessKey],
         project_id: Optional[str] = None,
-        clock: Callable[[], _dt.datetime] = _utcnow,
+        clock: Callable[[], _dt.datetime] = utcnow,
     ) -> None:
         self.provider = provider
         self.project_id = project_id
@@ -167,7 +163,7 @@ class TokenManager:
         project_name: Optional[str],
         send: Callable[[str, Dict[str, Any]], requests.Response],
         margin: _dt.timedelta = _dt.timedelta(minutes=10),
-        clock: Callable[[], _dt.datetime] = _utcnow,
+        clock: Callable[[], _dt.datetime] = utcnow,
     ) -> None:
         self.iam_endpoint = iam_endpoint.rstrip("/")
         self.login = login

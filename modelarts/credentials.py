@@ -32,6 +32,7 @@ __all__ = [
     "StaticProvider",
     "find_access_key",
     "read_legacy_config",
+    "utcnow",
 ]
 
 #: The environment variables naming a notebook's credentials file, in order.
@@ -40,7 +41,8 @@ PROFILE_FILE_VARIABLES = ("CREDENTIAL_PROFILES_FILE", "AWS_CREDENTIAL_PROFILES_F
 EXPIRY_MARGIN = _dt.timedelta(minutes=5)
 
 
-def _utcnow() -> _dt.datetime:
+def utcnow() -> _dt.datetime:
+    """The current time, timezone-aware UTC (the default clock of providers and tokens)."""
     return _dt.datetime.now(_dt.timezone.utc)
 
 
@@ -62,7 +64,7 @@ class AccessKey:
     def expired(self, now: Optional[_dt.datetime] = None, margin: _dt.timedelta = EXPIRY_MARGIN) -> bool:
         if self.expires_at is None:
             return False
-        return (now or _utcnow()) + margin >= self.expires_at
+        return (now or utcnow()) + margin >= self.expires_at
 
 
 @attrs.frozen
@@ -127,7 +129,7 @@ class NotebookCredentialsFile:
     read it again.
     """
 
-    def __init__(self, path: str, clock: Callable[[], _dt.datetime] = _utcnow) -> None:
+    def __init__(self, path: str, clock: Callable[[], _dt.datetime] = utcnow) -> None:
         self.path = path
         self._clock = clock
         self._lock = threading.Lock()
