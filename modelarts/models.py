@@ -27,6 +27,7 @@ __all__ = [
     "Algorithm",
     "Engine",
     "Flavor",
+    "FromApi",
     "JobCreated",
     "JobInfo",
     "JobList",
@@ -107,11 +108,22 @@ class Record(dict):  # type: ignore[type-arg]
             raise AttributeError(name) from None
 
 
+class FromApi:
+    """Base of the value objects: ``Model.from_api(payload)`` converts each field by its
+    annotation; a model whose fields need more than that overrides it."""
+
+    __slots__ = ()
+
+    @classmethod
+    def from_api(cls: Type[T], payload: Mapping[str, Any]) -> T:
+        return _from_api(cls, payload)
+
+
 _RAW = attrs.field(repr=False, eq=False, factory=dict)
 
 
 @attrs.frozen
-class JobCreated:
+class JobCreated(FromApi):
     """The answer to creating a job or a job version."""
 
     job_id: str
@@ -123,13 +135,9 @@ class JobCreated:
     resource_id: str = ""
     raw: Dict[str, Any] = _RAW
 
-    @classmethod
-    def from_api(cls, payload: Mapping[str, Any]) -> "JobCreated":
-        return _from_api(cls, payload)
-
 
 @attrs.frozen
-class JobSummary:
+class JobSummary(FromApi):
     """One job in the job list (its newest version)."""
 
     job_id: str
@@ -141,13 +149,9 @@ class JobSummary:
     job_desc: str = ""
     version_count: int = 0
 
-    @classmethod
-    def from_api(cls, payload: Mapping[str, Any]) -> "JobSummary":
-        return _from_api(cls, payload)
-
 
 @attrs.frozen
-class JobList:
+class JobList(FromApi):
     """A page of the job list with the account's counts."""
 
     jobs: Tuple[JobSummary, ...]
@@ -161,7 +165,7 @@ class JobList:
 
 
 @attrs.frozen
-class JobInfo:
+class JobInfo(FromApi):
     """The details of one job version (``get_job_info``)."""
 
     job_id: str
@@ -195,7 +199,7 @@ class JobInfo:
 
 
 @attrs.frozen
-class JobVersionList:
+class JobVersionList(FromApi):
     """A job and its versions (``get_job_version_info``), newest first as served."""
 
     job_id: str
@@ -215,7 +219,7 @@ class JobVersionList:
 
 
 @attrs.frozen
-class LogChunk:
+class LogChunk(FromApi):
     """A slice of a log file from ``aom-log``; positions are opaque strings."""
 
     content: str
@@ -223,17 +227,13 @@ class LogChunk:
     start_line: str = ""
     end_line: str = ""
 
-    @classmethod
-    def from_api(cls, payload: Mapping[str, Any]) -> "LogChunk":
-        return _from_api(cls, payload)
-
     def splitlines(self) -> Tuple[str, ...]:
         """The content as lines, without line endings."""
         return tuple(self.content.splitlines())
 
 
 @attrs.frozen
-class Flavor:
+class Flavor(FromApi):
     """A resource flavor (``GET /job/resource-specs``)."""
 
     spec_id: int
@@ -245,13 +245,9 @@ class Flavor:
     max_num: Optional[int] = None
     no_resource: bool = False
 
-    @classmethod
-    def from_api(cls, payload: Mapping[str, Any]) -> "Flavor":
-        return _from_api(cls, payload)
-
 
 @attrs.frozen
-class Engine:
+class Engine(FromApi):
     """An AI engine (``GET /job/ai-engines``): ``framework_type`` = ``engine_name``."""
 
     engine_id: int
@@ -259,13 +255,9 @@ class Engine:
     engine_version: str = ""
     engine_type: Optional[int] = None
 
-    @classmethod
-    def from_api(cls, payload: Mapping[str, Any]) -> "Engine":
-        return _from_api(cls, payload)
-
 
 @attrs.frozen
-class Algorithm:
+class Algorithm(FromApi):
     """A built-in algorithm (``GET /built-in-algorithms``), chosen by ``model_name``."""
 
     model_id: int
