@@ -1,0 +1,71 @@
+"""The public job protocol shared by v1 and v2 training jobs.
+
+:class:`ManagedJob` is what the notebook widgets
+(:class:`~modelarts.widgets.JobControls`, displaying a job) rely on, and what
+both :class:`modelarts.job.TrainingJob` (v1) and
+:class:`modelarts.job_v2.TrainingJobV2` (v2) provide: ids, the shared
+:class:`~modelarts.states.JobState`, times, and the lifecycle verbs.
+
+>>> from modelarts.protocols import ManagedJob
+>>> isinstance(job, ManagedJob)          # doctest: +SKIP
+True
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, Optional
+
+try:  # Python 3.8+
+    from typing import Protocol, runtime_checkable
+except ImportError:  # pragma: no cover
+    from typing_extensions import Protocol, runtime_checkable  # type: ignore[assignment]
+
+from modelarts.states import JobState
+
+__all__ = ["ManagedJob", "display_bundle"]
+
+log = logging.getLogger(__name__)
+
+
+@runtime_checkable
+class ManagedJob(Protocol):
+    """A training job the widgets can show, refresh, stop and delete.
+
+    ``version_id`` is ``None`` for job kinds without versions (v2).
+    ``stop`` and ``delete_job`` may return the documented failure dict in
+    ``Session(errors="return")`` mode instead of raising.
+    """
+
+    job_id: str
+    job_name: Optional[str]
+    version_id: Optional[str]
+    create_time: Optional[int]
+    duration: Optional[int]
+
+    @property
+    def status(self) -> JobState: ...
+
+    def refresh(self) -> JobState: ...
+
+    def wait(self, timeout: Optional[float] = None, poll: Optional[float] = None) -> JobState: ...
+
+    def stop(self, wait: bool = False, timeout: Optional[float] = None, *, poll: Optional[float] = None) -> Any: ...
+
+    def delete_job(self, force: bool = False, missing_ok: bool = False) -> Any: ...
+
+
+def display_bundle(job: ManagedJob, text: str, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
+    """The job's :class:`~modelarts.widgets.JobControls` as a MIME bundle with a stable ``text/plain``."""
+    try:
+        from modelarts.widgets import JobControls
+    except ImportError:
+        return {"text/plain": text}
+    try:
+        bundle = JobControls(job)._repr_mimebundle_(include=include, exclude=exclude)
+    except Exception:  # noqa: BLE001 - a display must never raise; fall back to text
+        log.warning("could not build the job controls for %s", job.job_id, exc_info=True)
+        return {"text/plain": text}
+    result = dict(bundle or {})
+    result["text/plain"] = text
+    return result
