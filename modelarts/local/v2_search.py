@@ -3,7 +3,7 @@
 The body is the API's ``JobSearches``: ``offset`` (default 0), ``limit``
 (1-50, default 10), ``sort_by`` (``create_time`` default, ``name``,
 ``duration``, ``phase``), ``order`` (``desc`` default, ``asc``), ``group_by``
-(echoed), ``workspace_id``, ``train_type`` and ``filters``, each
+(echoed), ``workspace_id`` (only that workspace's jobs), ``train_type`` (echoed) and ``filters``, each
 ``{"key", "operator", "value": [..]}``.  Filter keys: ``name``, ``id``,
 ``description``, ``user_name``, ``phase``, ``secondary_phase``; operators:
 ``eq`` and ``in`` (equal to one of the values), ``not_in``, and ``like``
@@ -71,10 +71,13 @@ def search(jobs: List[Dict[str, Any]], body: Mapping[str, Any]) -> Dict[str, Any
         raise V2ParameterError(f"sort_by must be one of {', '.join(SORT_KEYS)}")
     if order not in ("asc", "desc"):
         raise V2ParameterError("order must be 'asc' or 'desc'")
-    filters = body.get("filters") or []
+    filters = [] if body.get("filters") is None else body["filters"]
     if not isinstance(filters, list):
         raise V2InvalidArgument("filters must be an array")
     matchers = [_matcher(item, index) for index, item in enumerate(filters)]
+    workspace = text(body.get("workspace_id"), "workspace_id", 64, default="")
+    if workspace:
+        matchers.append(lambda job: job["metadata"]["workspace_id"] == workspace)
     chosen = [job for job in jobs if all(match(job) for match in matchers)]
     key = SORT_KEYS[sort_by]
     chosen.sort(key=lambda job: (key(job), job["metadata"]["create_time"], job["metadata"]["id"]), reverse=order == "desc")
@@ -87,7 +90,7 @@ def search(jobs: List[Dict[str, Any]], body: Mapping[str, Any]) -> Dict[str, Any
         "sort_by": sort_by,
         "order": order,
         "group_by": text(body.get("group_by"), "group_by", 64, default=""),
-        "workspace_id": text(body.get("workspace_id"), "workspace_id", 64, default=""),
+        "workspace_id": workspace,
         "ai_project": "default-ai-project",
         "train_type": text(body.get("train_type"), "train_type", 64, default=""),
         "items": page,
