@@ -92,6 +92,9 @@ def _status(row: Row, request: Mapping[str, Any], now_ms: int) -> Dict[str, Any]
         "start_time": int(row["start_time"] or 0),
         "node_count_metrics": [[int(row["start_time"]), len(tasks)]] if row["start_time"] else [],
         "task_statuses": [],
+        "task_ips": [{"task": task, "ip": "127.0.0.1", "host_ip": "127.0.0.1", "schedule_count": 1} for task in tasks]
+        if row["start_time"]
+        else [],
     }
     if state.is_terminal and row["exit_code"] is not None:
         message = "" if row["exit_code"] == 0 else f"the training process exited with code {row['exit_code']}"
@@ -123,6 +126,14 @@ def _spec(request: Mapping[str, Any], spec_id: Optional[int]) -> Dict[str, Any]:
     }
     if spec is not None:
         answer["resource"]["flavor_detail"] = flavor_detail(spec)
+        answer["resource"]["main_container_allocated_resources"] = {
+            "cpu_arch": "x86",
+            "cpu_core_num": float(spec["core"]),
+            "mem_size": float(spec["cpu"]),
+            "accelerator_num": float(spec["gpu_num"]),
+            "accelerator_type": spec["gpu_type"] or "",
+        }
+    answer["schedule_policy"] = {"priority": 1, "preemptible": False}
     return answer
 
 
