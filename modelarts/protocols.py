@@ -37,11 +37,20 @@ class ManagedJob(Protocol):
     ``Session(errors="return")`` mode instead of raising.
     """
 
-    job_id: str
-    job_name: Optional[str]
-    version_id: Optional[str]
-    create_time: Optional[int]
-    duration: Optional[int]
+    @property
+    def job_id(self) -> str: ...
+
+    @property
+    def job_name(self) -> Optional[str]: ...
+
+    @property
+    def version_id(self) -> Optional[str]: ...
+
+    @property
+    def create_time(self) -> Optional[int]: ...
+
+    @property
+    def duration(self) -> Optional[int]: ...
 
     @property
     def status(self) -> JobState: ...
