@@ -37,7 +37,7 @@ from modelarts.local.v2_errors import (
     from_v1,
 )
 from modelarts.local.v2_request import parse_create
-from modelarts.local.v2_search import search
+from modelarts.local.v2_search import parse_search
 from modelarts.states import JobState, phase_of
 
 __all__ = ["PREVIEW_BYTES", "TrainingJobsV2", "project_key"]
@@ -88,9 +88,6 @@ class TrainingJobsV2:
             raise V2JobNotFound(job_id=str(job_id)[:80])
         return row
 
-    def _rows(self, project_id: str) -> List[Any]:
-        return self.db.all(f"SELECT {_COLUMNS} {_FROM} WHERE x.project_id = ?", (project_id,))
-
     def _view(self, row: Any) -> Dict[str, Any]:
         return v2_views.job(row, self.store.now_ms())
 
@@ -126,11 +123,17 @@ class TrainingJobsV2:
             body = {}
         if not isinstance(body, Mapping):
             raise V2InvalidArgument("the request body must be a JSON object")
-        now = self.store.now_ms()
         try:
-            return search([v2_views.job(row, now) for row in self._rows(project_id)], body)
+            query = parse_search(body)
         except V1Error as err:
             raise from_v1(err) from None
+        now = self.store.now_ms()
+        where, order, params = query.sql(now)
+        params.update(project=project_id, limit=query.limit, offset=query.offset)
+        with self.db.snapshot():  # the count and the page from one view of the tables
+            total = int(self.db.scalar(f"SELECT COUNT(*) {_FROM} WHERE {where}", params))
+            rows = self.db.all(f"SELECT {_COLUMNS} {_FROM} WHERE {where} ORDER BY {order} LIMIT :limit OFFSET :offset", params)
+        return query.answer(total, [v2_views.job(row, now) for row in rows])
 
     def delete(self, project_id: str, job_id: str) -> None:
         with self.runner.hold():

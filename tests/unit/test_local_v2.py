@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Iterator, List
 
 import pytest
 
 from modelarts.local.errors import InvalidArgument, ParameterError
 from modelarts.local.v2_errors import V2Error, V2InvalidArgument, V2NotTerminable, V2ParameterError, from_v1
 from modelarts.local.v2_request import parse_create
-from modelarts.local.v2_search import search
+from modelarts.local.jobstore import JobStore
+from modelarts.local.runner import JobFiles, Runner
+from modelarts.local.store import Database
+from modelarts.local.v2_jobs import TrainingJobsV2
+from modelarts.states import JobState
 
 
 def _body(**algorithm: Any) -> Dict[str, Any]:
@@ -71,21 +75,56 @@ def test_node_count_and_flavor_limits(tmp_path: Path) -> None:
         parse_create(body, tmp_path)
 
 
-def _jobs() -> list:
-    return [
-        {"metadata": {"id": str(i), "name": f"job-{i}", "description": "", "user_name": "u", "create_time": i, "workspace_id": "0"},
-         "status": {"phase": "Running" if i % 2 else "Completed", "secondary_phase": "x", "duration": 10 - i}}
-        for i in range(5)
-    ]  # fmt: skip
+@pytest.fixture
+def backend(tmp_path: Path) -> Iterator[TrainingJobsV2]:
+    db = Database(":memory:")
+    store = JobStore(db, clock=lambda: 1_700_000_000.0)
+    yield TrainingJobsV2(store, Runner(store, JobFiles(tmp_path)))
+    db.close()
 
 
-def test_search_filters_sorts_pages() -> None:
-    answer = search(_jobs(), {"filters": [{"key": "phase", "operator": "in", "value": ["Running"]}], "order": "asc"})
-    assert [job["metadata"]["id"] for job in answer["items"]] == ["1", "3"] and answer["total"] == 2
-    page = search(_jobs(), {"limit": 2, "offset": 2, "sort_by": "duration", "order": "asc"})
-    assert [job["metadata"]["id"] for job in page["items"]] == ["2", "1"] and page["count"] == 2
-    assert search(_jobs(), {"filters": [{"key": "name", "operator": "not_in", "value": ["job-0"]}]})["total"] == 4
-    assert search(_jobs(), {"filters": [{"key": "name", "operator": "like", "value": ["JOB-3"]}]})["total"] == 1
+def _make(backend: TrainingJobsV2, project: str = "p1") -> List[str]:
+    """Five jobs job-0..job-4; odd ones Running (started at the fake clock), even ones Completed."""
+    ids = []
+    for index in range(5):
+        body = _body()
+        body["metadata"] = {"name": f"job-{index}", "description": "odd" if index % 2 else "even"}
+        job_id = backend.create(project, body, "alice" if index < 3 else "bob")["metadata"]["id"]
+        status = JobState.RUNNING if index % 2 else JobState.COMPLETED
+        backend.db.execute(
+            "UPDATE versions SET status = ?, create_time = ?, start_time = ?, end_time = ? WHERE job_id = "
+            "(SELECT job_id FROM v2_jobs WHERE job_uuid = ?)",
+            (int(status), 1000 + index, 1000, None if index % 2 else 1000 + 10 * index, job_id),
+        )
+        ids.append(job_id)
+    return ids
+
+
+def _names(answer: Dict[str, Any]) -> List[str]:
+    return [item["metadata"]["name"] for item in answer["items"]]
+
+
+def test_search_filters_sorts_pages(backend: TrainingJobsV2) -> None:
+    ids = _make(backend)
+    _make(backend, project="p2")  # another project's jobs never show
+    running = backend.search("p1", {"filters": [{"key": "phase", "operator": "in", "value": ["Running"]}], "order": "asc"})
+    assert _names(running) == ["job-1", "job-3"] and running["total"] == 2
+    assert all(item["status"]["phase"] == "Running" for item in running["items"])
+    page = backend.search("p1", {"limit": 2, "offset": 1, "sort_by": "create_time", "order": "desc"})
+    assert _names(page) == ["job-3", "job-2"] and page["count"] == 2 and page["total"] == 5
+    assert backend.search("p1", {"filters": [{"key": "name", "operator": "not_in", "value": ["job-0"]}]})["total"] == 4
+    assert _names(backend.search("p1", {"filters": [{"key": "name", "operator": "like", "value": ["JOB-3", "b-4"]}]})) == ["job-4", "job-3"]
+    assert _names(backend.search("p1", {"filters": [{"key": "id", "operator": "eq", "value": [ids[2]]}]})) == ["job-2"]
+    assert backend.search("p1", {"filters": [{"key": "user_name", "operator": "eq", "value": ["bob"]}]})["total"] == 2
+    assert backend.search("p1", {"filters": [{"key": "description", "operator": "like", "value": ["odd"]}]})["total"] == 2
+    assert backend.search("p1", {"filters": [{"key": "secondary_phase", "operator": "eq", "value": ["Completed"]}]})["total"] == 3
+    assert backend.search("p1", {"filters": [{"key": "phase", "operator": "eq", "value": ["Nonsense"]}]})["total"] == 0
+    by_name = backend.search("p1", {"sort_by": "name", "order": "asc", "limit": 50})
+    assert _names(by_name) == [f"job-{i}" for i in range(5)]
+    by_phase = backend.search("p1", {"sort_by": "phase", "order": "asc", "limit": 50})
+    assert [item["status"]["phase"] for item in by_phase["items"]] == ["Completed"] * 3 + ["Running"] * 2
+    assert backend.search("p1", {"offset": 99})["items"] == []
+    assert backend.search("p1", {"workspace_id": "other"})["total"] == 0
 
 
 @pytest.mark.parametrize(
@@ -94,11 +133,12 @@ def test_search_filters_sorts_pages() -> None:
         {"limit": 0}, {"limit": 51}, {"offset": -1}, {"sort_by": "nope"}, {"order": "up"}, {"filters": {}},
         {"filters": [{"key": "nope", "value": ["x"]}]}, {"filters": [{"key": "name", "operator": "re", "value": ["x"]}]},
         {"filters": [{"key": "name", "value": []}]}, {"filters": [{"key": "name", "value": [1]}]}, {"filters": ["x"]},
+        {"filters": [{"key": "name", "value": ["x"] * 101}]}, [],
     ],
 )  # fmt: skip
-def test_search_refuses_bad_queries(body: Dict[str, Any]) -> None:
-    with pytest.raises((V2Error, InvalidArgument, ParameterError)):
-        search(_jobs(), body)
+def test_search_refuses_bad_queries(backend: TrainingJobsV2, body: Any) -> None:
+    with pytest.raises(V2Error):
+        backend.search("p1", body)
 
 
 def test_error_bodies() -> None:
