@@ -145,8 +145,9 @@ class Estimator:
             timeout: Optional[float] = None) -> Any:  # fmt: skip
         """Create the job; return its :class:`~modelarts.job_v2.TrainingJobV2`.
 
-        ``wait=True`` blocks until the job ends (a failed or terminated job is
-        returned, not raised: check ``job.status``/``job.phase``).
+        ``wait=True`` blocks until the job ends, with progress and the job's log
+        lines (a failed or terminated job is returned, not raised: check
+        ``job.status``/``job.phase``).
         """
         chosen = _items(inputs, InputData, "inputs")
         if not isinstance(job_name, str) or not _NAME.fullmatch(job_name):
@@ -159,7 +160,7 @@ class Estimator:
 
         job = _api_v2.guarded(self.session, create)
         if wait and isinstance(job, TrainingJobV2):
-            job.wait(timeout, raise_on_failure=False)
+            job.follow(timeout)
         return job
 
     # -- class API ------------------------------------------------------------------

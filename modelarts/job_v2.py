@@ -21,18 +21,45 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from modelarts import _api_v2
 from modelarts._lifecycle import STOP_FIRST_POLL, WAIT_FIRST_POLL
 from modelarts._validate import check_session
-from modelarts._wait import Clock, Sleep, check_wait, poll_until_terminal
+from modelarts._wait import Clock, Sleep, check_wait, make_progress, poll_until_terminal
 from modelarts.exceptions import APIError, ConflictError, JobFailedError
 from modelarts.states import JobState, phase_of, state_of_phase
 
 __all__ = ["TrainingJobV2"]
 
 log = logging.getLogger(__name__)
+
+
+class _LogTail:
+    """The new lines of a task's log, from successive log previews.
+
+    A preview carries the tail of the log (``content``) and the log's size
+    (``full_size``); the bytes past what was already shown are the new ones.
+    Lines longer ago than one preview are skipped, never repeated.
+    """
+
+    def __init__(self, job: "TrainingJobV2", task_id: str = "worker-0") -> None:
+        self.job, self.task_id, self.shown, self.partial = job, task_id, 0, b""
+
+    def poll(self) -> List[str]:
+        try:
+            preview = _api_v2.log_preview(self.job.session, self.job.job_id, self.task_id)
+        except APIError as err:  # logs are best effort: never abort a wait for them
+            log.debug("no log preview for %s yet: %s", self.job.job_id, err)
+            return []
+        data = str(preview.get("content") or "").encode("utf-8")
+        full = int(preview.get("full_size") or 0)
+        fresh = data[max(0, len(data) - max(0, full - self.shown)):] if full > self.shown else b""
+        self.shown = max(self.shown, full)
+        text = self.partial + fresh
+        lines = text.split(b"\n")
+        self.partial = lines.pop()
+        return [line.decode("utf-8", "replace") for line in lines]
 
 
 class TrainingJobV2:
@@ -98,11 +125,16 @@ class TrainingJobV2:
         *,
         stopped_ok: bool = True,
         raise_on_failure: bool = True,
+        progress: Any = False,
+        logs: bool = False,
         sleep: Optional[Sleep] = None,
         clock: Optional[Clock] = None,
         first_poll: Optional[float] = None,
     ) -> JobState:
         """Block until the job's phase is terminal (Completed, Failed, Terminated, Abnormal).
+
+        ``progress`` (``"auto"``, ``"text"``, ``"widget"`` or ``False``) shows the wait;
+        ``logs=True`` prints the new lines of task ``worker-0``'s log as they arrive.
 
         Raises
         ------
@@ -111,14 +143,36 @@ class TrainingJobV2:
         JobFailedError
             The job failed (or was terminated, with ``stopped_ok=False``) and ``raise_on_failure``.
         """
-        final = poll_until_terminal(
-            self.refresh, timeout=timeout, poll=self.poll_interval if poll is None else poll, sleep=sleep,
-            clock=clock, what=self._label(),
-            first_poll=WAIT_FIRST_POLL if first_poll is None and poll is None else first_poll,
-        )  # fmt: skip
+        reporter = make_progress(self._label, progress)
+        follower = _LogTail(self) if logs else None
+        seen = {"elapsed": 0.0}
+
+        def tick(state: JobState, elapsed: float) -> None:
+            seen["elapsed"] = elapsed
+            reporter.update(state, elapsed)
+            if follower is not None:
+                reporter.log(follower.poll())
+
+        final: Optional[JobState] = None
+        try:
+            final = poll_until_terminal(
+                self.refresh, timeout=timeout, poll=self.poll_interval if poll is None else poll, sleep=sleep,
+                clock=clock, on_update=tick, what=self._label(),
+                first_poll=WAIT_FIRST_POLL if first_poll is None and poll is None else first_poll,
+            )  # fmt: skip
+            if follower is not None:
+                reporter.log(follower.poll())
+        finally:
+            reporter.close(final, seen["elapsed"])
+        assert final is not None
         if (final.is_failure or (final.is_stopped and not stopped_ok)) and raise_on_failure:
             raise JobFailedError(f"{self._label()} ended {phase_of(final)[0]}", status=final)
         return final
+
+    def follow(self, timeout: Optional[float] = None) -> JobState:
+        """Wait with progress and the log lines (what ``fit(wait=True)`` does); the final
+        state is returned, never raised."""
+        return self.wait(timeout, raise_on_failure=False, progress="auto", logs=True)
 
     # -- lifecycle -------------------------------------------------------------------
     def _terminate(self) -> JobState:

@@ -235,3 +235,35 @@ def test_backend_presents_v2_jobs_as_list_rows() -> None:
     assert answer["job_total_count"] == 7
     (row,) = answer["jobs"]
     assert row["job_id"] == JOB_ID and row["status"] is JobState.RUNNING and row["duration"] == 1200
+
+
+def test_wait_with_logs_prints_each_new_line_once(capsys: Any) -> None:
+    session = FakeSession()
+    session.phases = ["Running", "Running", "Running", "Completed"]
+    previews = iter([
+        {"content": "", "current_size": 0, "full_size": 0},
+        {"content": "a\nb", "current_size": 3, "full_size": 3},
+        {"content": "a\nb\nc\n", "current_size": 6, "full_size": 6},
+        {"content": "c\nd\n", "current_size": 4, "full_size": 8},  # only the tail fits in a preview
+        {"content": "c\nd\n", "current_size": 4, "full_size": 8},
+    ])  # fmt: skip
+    path = f"/training-jobs/{JOB_ID}/tasks/worker-0/logs/preview"
+    original = session.request
+
+    def request(method: str, full: str, **kwargs: Any) -> Any:
+        if full.endswith(path):
+            return next(previews)
+        return original(method, full, **kwargs)
+
+    session.request = request  # type: ignore[method-assign]
+    now = [0.0]
+
+    def sleep(seconds: float) -> None:
+        now[0] += seconds
+
+    state = TrainingJobV2(session, JOB_ID).wait(timeout=60, poll=1, progress="text", logs=True, sleep=sleep,
+                                                clock=lambda: now[0])  # fmt: skip
+    assert state is JobState.COMPLETED
+    out = capsys.readouterr().out.splitlines()
+    assert [line for line in out if len(line) == 1] == ["a", "b", "c", "d"]
+    assert any("RUNNING" in line for line in out) and "ended COMPLETED" in out[-1]
