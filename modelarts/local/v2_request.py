@@ -27,8 +27,10 @@ from modelarts.local.obs import ObsPathError, local_path
 from modelarts.local.v2_errors import V2InvalidArgument, V2ParameterError, from_v1
 from modelarts.local.validation import integer, text
 
-__all__ = ["NAME", "engine_of", "flavor_of", "parse_create"]
+__all__ = ["MAX_NODES", "NAME", "engine_of", "flavor_of", "parse_create"]
 
+#: The most nodes (processes) one job may ask for; a flavor may allow fewer.
+MAX_NODES = 16
 NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 _ARG_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
@@ -208,7 +210,7 @@ def _parse(body: Any, obs_root: Path) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     log_export = _object(spec.get("log_export_path"), "spec.log_export_path")
     log_url = _obs_url(log_export["obs_url"], "spec.log_export_path.obs_url") if log_export.get("obs_url") else ""
     request["spec"] = {
-        "resource": {"flavor_id": flavor_id, "node_count": integer(resource.get("node_count"), "node_count", 1, default=1), "pool_id": pool_id},
+        "resource": {"flavor_id": flavor_id, "node_count": integer(resource.get("node_count"), "node_count", 1, MAX_NODES, default=1), "pool_id": pool_id},
         "log_export_path": {"obs_url": log_url},
     }  # fmt: skip
     args = [{"label": p["name"], "value": p["value"]} for p in alg["parameters"]]

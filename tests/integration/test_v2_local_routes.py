@@ -115,3 +115,48 @@ def test_a_running_v2_job_survives_a_restart_and_can_be_terminated(data_dir: Pat
         _wait_phase(api, helpers, job_id, "Terminated")
     finally:
         second.close(kill_jobs=True)
+
+
+def test_two_nodes_each_have_a_task_log(api: Any, bucket: Any, helpers: Any) -> None:
+    body = _body(bucket, helpers.unique("v2-two"), "import os\nprint('task', os.environ['DLS_TASK_INDEX'])\n")
+    body["spec"]["resource"]["node_count"] = 2
+    job_id = api.post("/v2/{project_id}/training-jobs", json=body).json()["metadata"]["id"]
+    done = _wait_phase(api, helpers, job_id, "Completed")
+    assert done["status"]["tasks"] == ["worker-0", "worker-1"]
+    for index in (0, 1):
+        preview = api.get(f"/v2/{{project_id}}/training-jobs/{job_id}/tasks/worker-{index}/logs/preview").json()
+        assert f"task {index}" in preview["content"]
+    api.delete(f"/v2/{{project_id}}/training-jobs/{job_id}")
+
+
+def test_custom_image_command_runs_with_parameters_and_environment(api: Any, bucket: Any, helpers: Any) -> None:
+    body = {
+        "kind": "job",
+        "metadata": {"name": helpers.unique("v2-image")},
+        "algorithm": {
+            "engine": {"image_url": "swr.example.com/team/trainer:1"},
+            "command": "echo command sees $lr and $STAGE",
+            "parameters": [{"name": "lr", "value": "0.5"}],
+            "environments": {"STAGE": "image"},
+        },
+        "spec": {"resource": {"flavor_id": "modelarts.vm.cpu.2u"}},
+    }
+    created = api.post("/v2/{project_id}/training-jobs", json=body)
+    assert created.status_code == 201, created.text
+    job = created.json()
+    assert job["algorithm"]["engine"]["image_url"] == "swr.example.com/team/trainer:1"
+    _wait_phase(api, helpers, job["metadata"]["id"], "Completed")
+    preview = api.get(f"/v2/{{project_id}}/training-jobs/{job['metadata']['id']}/tasks/worker-0/logs/preview").json()
+    assert "command sees 0.5 and image" in preview["content"]
+    api.delete(f"/v2/{{project_id}}/training-jobs/{job['metadata']['id']}")
+
+
+def test_a_missing_boot_file_fails_the_job_with_the_reason_in_its_log(api: Any, bucket: Any, helpers: Any) -> None:
+    body = _body(bucket, helpers.unique("v2-noboot"), "print(1)\n")
+    body["algorithm"]["boot_file"] = "missing.py"
+    job_id = api.post("/v2/{project_id}/training-jobs", json=body).json()["metadata"]["id"]
+    failed = _wait_phase(api, helpers, job_id, "Failed")
+    assert failed["status"]["task_statuses"][0]["exit_code"] != 0
+    preview = api.get(f"/v2/{{project_id}}/training-jobs/{job_id}/tasks/worker-0/logs/preview").json()
+    assert "missing.py" in preview["content"]
+    api.delete(f"/v2/{{project_id}}/training-jobs/{job_id}")

@@ -6,6 +6,8 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from modelarts.local.errors import InvalidArgument, ParameterError
 from modelarts.local.v2_errors import V2Error, V2InvalidArgument, V2NotTerminable, V2ParameterError, from_v1
@@ -148,3 +150,57 @@ def test_error_bodies() -> None:
     converted = from_v1(ParameterError("limit out of range"))
     assert converted.status == 400 and converted.code == "ModelArts.0104"
     assert converted.body("r")["error_msg"] == "Parameter error: limit out of range"
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=20,
+)
+_KEYS = ["kind", "metadata", "algorithm", "spec", "name", "code_dir", "boot_file", "engine", "inputs", "outputs",
+         "parameters", "environments", "resource", "flavor_id", "node_count", "remote", "obs", "obs_url", "image_url",
+         "command", "log_export_path", "engine_id", "engine_name", "value"]  # fmt: skip
+
+
+def _mutate(base: Any, path: List[str], value: Any) -> Any:
+    if not path or not isinstance(base, dict):
+        return value
+    result = dict(base)
+    result[path[0]] = _mutate(base.get(path[0], {}), path[1:], value)
+    return result
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.lists(st.sampled_from(_KEYS), min_size=1, max_size=4), value=_JSON)
+def test_any_mangled_body_is_a_v2_error_or_accepted(tmp_path: Path, path: List[str], value: Any) -> None:
+    try:
+        request, config = parse_create(_mutate(_body(), path, value), tmp_path)
+    except V2Error as err:
+        assert err.status == 400 and err.code.startswith("ModelArts.") and err.text
+        return
+    assert config["worker_server_num"] >= 1 and request["metadata"]["name"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(body=_JSON)
+def test_any_search_body_is_a_v2_error_or_a_query(body: Any) -> None:
+    from modelarts.local.errors import V1Error
+    from modelarts.local.v2_search import parse_search
+
+    if not isinstance(body, dict):
+        return
+    try:
+        query = parse_search(body)
+    except (V2Error, V1Error) as err:
+        assert err.status == 400
+        return
+    assert 1 <= query.limit <= 50
+
+
+def test_node_count_is_bounded_even_on_a_dedicated_pool(tmp_path: Path) -> None:
+    body = _body()
+    body["spec"]["resource"] = {"pool_id": "pool-1", "node_count": 10**9}
+    with pytest.raises(V2Error):
+        parse_create(body, tmp_path)
+    body["spec"]["resource"]["node_count"] = 3
+    assert parse_create(body, tmp_path)[1]["worker_server_num"] == 3
