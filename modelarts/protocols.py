@@ -5,6 +5,8 @@
 both :class:`modelarts.job.TrainingJob` (v1) and
 :class:`modelarts.job_v2.TrainingJobV2` (v2) provide: ids, the shared
 :class:`~modelarts.states.JobState`, times, and the lifecycle verbs.
+:class:`JobListBackend` is what :class:`~modelarts.widgets.JobList` calls to
+list, stop and delete jobs.
 
 >>> from modelarts.protocols import ManagedJob
 >>> isinstance(job, ManagedJob)          # doctest: +SKIP
@@ -23,7 +25,7 @@ except ImportError:  # pragma: no cover
 
 from modelarts.states import JobState
 
-__all__ = ["ManagedJob", "display_bundle"]
+__all__ = ["JobListBackend", "ManagedJob", "display_bundle"]
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +64,24 @@ class ManagedJob(Protocol):
     def stop(self, wait: bool = False, timeout: Optional[float] = None, *, poll: Optional[float] = None) -> Any: ...
 
     def delete_job(self, force: bool = False, missing_ok: bool = False) -> Any: ...
+
+
+@runtime_checkable
+class JobListBackend(Protocol):
+    """The three calls :class:`~modelarts.widgets.JobList` makes.
+
+    ``list_jobs`` answers in the v1 list shape (``job_total_count`` and
+    ``jobs`` rows with ``job_id``, ``version_id``, ``job_name``, ``status``,
+    ``create_time``, ``duration``, ``job_desc``), whatever the API behind it:
+    ``modelarts.widgets.EstimatorBackend`` (v1) and
+    ``modelarts.estimatorV2.EstimatorV2Backend`` (v2) implement it.
+    """
+
+    def list_jobs(self, **query: Any) -> Any: ...
+
+    def stop(self, job_id: Any, version_id: Any) -> Any: ...
+
+    def delete(self, job_id: Any, force: bool) -> Any: ...
 
 
 def display_bundle(job: ManagedJob, text: str, include: Any = None, exclude: Any = None) -> Dict[str, Any]:

@@ -267,3 +267,11 @@ def test_wait_with_logs_prints_each_new_line_once(capsys: Any) -> None:
     out = capsys.readouterr().out.splitlines()
     assert [line for line in out if len(line) == 1] == ["a", "b", "c", "d"]
     assert any("RUNNING" in line for line in out) and "ended COMPLETED" in out[-1]
+
+
+def test_both_list_backends_implement_the_backend_protocol() -> None:
+    from modelarts.protocols import JobListBackend
+    from modelarts.widgets.job_list import EstimatorBackend
+
+    assert isinstance(EstimatorBackend(FakeSession()), JobListBackend)
+    assert isinstance(EstimatorV2Backend(FakeSession()), JobListBackend)
