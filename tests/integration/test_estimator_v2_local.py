@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Iterator
 
 import pytest
@@ -151,8 +152,6 @@ def test_widgets_show_and_drive_a_v2_job(session: Any, bucket: Any) -> None:
 
     job = _estimator(session, bucket, SLEEPER).fit(inputs=_inputs(bucket), job_name=unique("v2-widget"))
     eventually(lambda: job.refresh() is JobState.RUNNING)
-    bundle = job._repr_mimebundle_()
-    assert bundle["text/plain"].startswith("TrainingJobV2(") and len(bundle) > 1
     controls = JobControls(job, interval=0.05, autostart=False)
     try:
         assert "version" not in controls.header.value and job.job_id in controls.header.value
@@ -161,6 +160,8 @@ def test_widgets_show_and_drive_a_v2_job(session: Any, bucket: Any) -> None:
         assert controls.state is JobState.KILLED
     finally:
         controls.close()
+    bundle = job._repr_mimebundle_()  # the job has ended: its display starts no refresher
+    assert bundle["text/plain"].startswith("TrainingJobV2(") and len(bundle) > 1
     listing = JobList(session, search_content=job.job_name, autostart=False, backend=EstimatorV2Backend(session))
     try:
         listing.reload()
@@ -168,3 +169,4 @@ def test_widgets_show_and_drive_a_v2_job(session: Any, bucket: Any) -> None:
     finally:
         listing.close()
     job.delete_job()
+    eventually(lambda: not [t for t in threading.enumerate() if t.name.startswith(("modelarts-refresh", "modelarts-job"))])
