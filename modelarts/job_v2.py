@@ -103,7 +103,11 @@ class TrainingJobV2:
     def _absorb(self, body: Dict[str, Any]) -> JobState:
         status = body.get("status") or {}
         meta = body.get("metadata") or {}
-        state = state_of_phase(str(status.get("phase")), status.get("secondary_phase"))
+        try:
+            state = state_of_phase(str(status.get("phase")), status.get("secondary_phase"))
+        except ValueError:  # a phase newer than this SDK: keep waiting, never treat it as final
+            log.warning("%s reports an unknown phase %r; treating it as UNKNOWN", self._label(), status.get("phase"))
+            state = JobState.UNKNOWN
         with self._lock:
             self.info = body
             self.phase = status.get("phase")

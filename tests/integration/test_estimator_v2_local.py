@@ -16,6 +16,12 @@ from modelarts.states import JobState
 from modelarts.train_params import InputData, OutputData, TrainingFiles
 
 
+@pytest.fixture(autouse=True)
+def fast_v2_polls(monkeypatch: pytest.MonkeyPatch) -> None:
+    """v2 jobs poll every 0.1 s instead of the documented 5 s."""
+    monkeypatch.setattr(TrainingJobV2, "poll_interval", 0.1)
+
+
 @pytest.fixture
 def returning(local_service: Any) -> Iterator[Any]:
     yield from sessions(local_service, errors="return")

@@ -275,3 +275,10 @@ def test_both_list_backends_implement_the_backend_protocol() -> None:
 
     assert isinstance(EstimatorBackend(FakeSession()), JobListBackend)
     assert isinstance(EstimatorV2Backend(FakeSession()), JobListBackend)
+
+
+def test_an_unknown_phase_is_unknown_not_final() -> None:
+    session = FakeSession()
+    session.phases = ["Hibernating"]
+    job = TrainingJobV2(session, JOB_ID)
+    assert job.refresh() is JobState.UNKNOWN and job.phase == "Hibernating" and not job.status.is_terminal
