@@ -313,16 +313,6 @@ class TrainingJob(_lifecycle.Job):
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
         """The :class:`modelarts.widgets.JobControls` widget, with a stable ``text/plain``."""
-        text = self._text()
-        try:
-            from modelarts.widgets import JobControls
-        except ImportError:
-            return {"text/plain": text}
-        try:
-            bundle = JobControls(self)._repr_mimebundle_(include=include, exclude=exclude)
-        except Exception:  # noqa: BLE001 - a display must never raise; fall back to text
-            log.warning("could not build the job controls for %s", self._label(), exc_info=True)
-            return {"text/plain": text}
-        result = dict(bundle or {})
-        result["text/plain"] = text
-        return result
+        from modelarts.protocols import display_bundle
+
+        return display_bundle(self, self._text(), include, exclude)

@@ -12,9 +12,9 @@ Which states are *terminal* follows what public ModelArts code treats as
 from __future__ import annotations
 
 import enum
-from typing import FrozenSet, Mapping, Union
+from typing import Dict, FrozenSet, Mapping, Union
 
-__all__ = ["JobState", "TRANSITIONS", "FAILED_TO_CREATE"]
+__all__ = ["JobState", "TRANSITIONS", "FAILED_TO_CREATE", "PHASES", "SECONDARY_PHASES", "phase_of", "state_of_phase"]
 
 
 class JobState(enum.IntEnum):
@@ -140,3 +140,88 @@ TRANSITIONS: Mapping[JobState, FrozenSet[JobState]] = {
     _S.RUNNING: frozenset({_S.COMPLETED, _S.FAILED, _S.KILLING, _S.LOST}),
     _S.KILLING: frozenset({_S.KILLED, _S.COMPLETED, _S.FAILED}),
 }
+
+
+# -- the v2 training API's phases ---------------------------------------------------------------
+#
+# The v2 API (``/v2/{project_id}/training-jobs``, page "Querying the Details About a
+# Training Job") reports ``status.phase`` (Creating, Pending, Running, Failed,
+# Completed, Terminating, Terminated, Abnormal) and a finer ``status.secondary_phase``.
+# One table maps every ``JobState`` onto that pair; the reverse direction picks one
+# canonical ``JobState`` per pair, so state -> pair -> state keeps every property
+# (terminal, stoppable, success, stopped, failure) and pair -> state -> pair is exact.
+
+#: The documented ``status.phase`` values.
+PHASES = ("Creating", "Pending", "Running", "Failed", "Completed", "Terminating", "Terminated", "Abnormal")
+#: The ``status.secondary_phase`` values this mapping uses.
+SECONDARY_PHASES = (
+    "Creating", "Queuing", "Running", "Failed", "Completed", "Terminating", "Terminated",
+    "CreateFailed", "TerminatedFailed", "Unknown", "Lost",
+)  # fmt: skip
+
+_PHASE: Mapping[JobState, "tuple[str, str]"] = {
+    _S.UNKNOWN: ("Abnormal", "Unknown"),
+    _S.INIT: ("Creating", "Creating"),
+    _S.IMAGE_CREATING: ("Creating", "Creating"),
+    _S.IMAGE_FAILED: ("Failed", "CreateFailed"),
+    _S.SUBMIT_TRYING: ("Creating", "Creating"),
+    _S.SUBMIT_FAILED: ("Failed", "CreateFailed"),
+    _S.DELETE_FAILED: ("Abnormal", "TerminatedFailed"),
+    _S.WAITING: ("Pending", "Queuing"),
+    _S.RUNNING: ("Running", "Running"),
+    _S.KILLING: ("Terminating", "Terminating"),
+    _S.COMPLETED: ("Completed", "Completed"),
+    _S.FAILED: ("Failed", "Failed"),
+    _S.KILLED: ("Terminated", "Terminated"),
+    _S.CANCELED: ("Terminated", "Terminated"),
+    _S.LOST: ("Abnormal", "Lost"),
+    _S.SCALING: ("Running", "Running"),
+    _S.SUBMIT_MODEL_FAILED: ("Failed", "CreateFailed"),
+    _S.DEPLOY_SERVICE_FAILED: ("Failed", "CreateFailed"),
+    _S.CHECK_INIT: ("Creating", "Creating"),
+    _S.CHECK_RUNNING: ("Running", "Running"),
+    _S.CHECK_RUNNING_COMPLETED: ("Running", "Running"),
+    _S.CHECK_FAILED: ("Failed", "CreateFailed"),
+    _S.MOUNT_FAILED: ("Failed", "CreateFailed"),
+}
+
+#: pair -> the canonical state for it: the first state of the enum that maps there,
+#: except that a failed launch reads back as the state the local service records.
+_CANONICAL: Dict["tuple[str, str]", JobState] = {}
+for _state in JobState:
+    _CANONICAL.setdefault(_PHASE[_state], _state)
+_CANONICAL[("Failed", "CreateFailed")] = _S.SUBMIT_FAILED
+#: phase alone -> the canonical state of its most common pair.
+_BY_PHASE: Mapping[str, JobState] = {
+    "Creating": _S.INIT, "Pending": _S.WAITING, "Running": _S.RUNNING, "Failed": _S.FAILED,
+    "Completed": _S.COMPLETED, "Terminating": _S.KILLING, "Terminated": _S.KILLED, "Abnormal": _S.LOST,
+}  # fmt: skip
+
+
+def phase_of(state: Union[JobState, int, str]) -> "tuple[str, str]":
+    """The v2 ``(phase, secondary_phase)`` of a ``JobState``.
+
+    >>> phase_of(JobState.KILLING)
+    ('Terminating', 'Terminating')
+    """
+    return _PHASE[JobState.parse(state)]
+
+
+def state_of_phase(phase: str, secondary_phase: "str | None" = None) -> JobState:
+    """The ``JobState`` a v2 ``phase`` (and ``secondary_phase``) stands for.
+
+    An unknown secondary phase falls back to the phase alone; an unknown phase
+    raises ``ValueError``.
+
+    >>> state_of_phase("Terminated")
+    <JobState.KILLED: 12>
+    >>> state_of_phase("Failed", "CreateFailed")
+    <JobState.SUBMIT_FAILED: 5>
+    """
+    if not isinstance(phase, str) or phase not in _BY_PHASE:
+        raise ValueError(f"unknown training job phase: {phase!r}")
+    if secondary_phase is not None:
+        found = _CANONICAL.get((phase, secondary_phase))
+        if found is not None:
+            return found
+    return _BY_PHASE[phase]

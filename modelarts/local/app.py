@@ -30,6 +30,7 @@ from modelarts.local.jobs import TrainingJobs
 from modelarts.local.jobstore import JobStore
 from modelarts.local.runner import JobFiles, Runner
 from modelarts.local.store import Database
+from modelarts.local.v2_jobs import TrainingJobsV2
 
 try:  # POSIX only; elsewhere the data directory is simply not locked
     import fcntl
@@ -89,6 +90,7 @@ class App:
             self.store, self.files, config.stop_grace, config.queue_delay, config.poll_interval
         )
         self.jobs = TrainingJobs(self.store, self.runner)
+        self.jobs_v2 = TrainingJobsV2(self.store, self.runner)
         self.credentials = self._main_credentials()
 
     @property

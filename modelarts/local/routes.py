@@ -20,6 +20,7 @@ import attrs
 from modelarts.local import catalog
 from modelarts.local.errors import ApiMethodNotFound, ApiNotFound, InvalidArgument, KeystoneBadRequest, ParameterError
 from modelarts.local.gateway import Principal
+from modelarts.local.v2_routes import V2_ROUTES
 from modelarts.local.validation import integer, text
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -217,6 +218,7 @@ ROUTES: List[Tuple[str, str, Handler, str]] = [
     ("GET", _P + r"/job/resource-specs", resource_specs, "project"),
     ("GET", _P + r"/job/ai-engines", ai_engines, "project"),
     ("GET", _P + r"/built-in-algorithms", built_in_algorithms, "project"),
+    *V2_ROUTES,
 ]
 
 _COMPILED: List[Tuple[str, Pattern[str], Handler, str]] = [

@@ -270,6 +270,7 @@ class Runner:
         root = self.files.obs_root
         cwd = str(run_dir)
         env = {"PYTHONUNBUFFERED": "1", "DLS_TASK_NUMBER": str(config["worker_server_num"])}
+        env.update(config.get("environments") or {})  # a v2 job's algorithm.environments
         error = ""
         if config["user_image_url"]:
             argv = ["/bin/sh", "-c", config["user_command"]]

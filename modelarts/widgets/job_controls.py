@@ -20,6 +20,7 @@ import ipywidgets as widgets
 
 from modelarts._api import is_missing
 from modelarts.exceptions import APIError
+from modelarts.protocols import ManagedJob
 from modelarts.states import JobState
 from modelarts.widgets.actions import ActionRunner, Reporter, checked
 from modelarts.widgets.parts import ConfirmDelete, StatusBadge, make_button
@@ -42,8 +43,9 @@ class JobControls(widgets.VBox):
 
     Parameters
     ----------
-    job : TrainingJob
-        Anything with ``job_name``, ``job_id``, ``version_id``, ``status``,
+    job : ManagedJob
+        A v1 ``TrainingJob`` or a v2 ``TrainingJobV2`` (:class:`modelarts.protocols.ManagedJob`):
+        anything with ``job_name``, ``job_id``, ``version_id``, ``status``,
         ``create_time``, ``duration``, ``refresh()``,
         ``stop(wait=, timeout=, poll=)`` and ``delete_job(force=)``.
     interval, max_interval : float
@@ -79,7 +81,7 @@ class JobControls(widgets.VBox):
 
     def __init__(
         self,
-        job: Any,
+        job: ManagedJob,
         *,
         interval: float = 1.0,
         max_interval: float = 10.0,

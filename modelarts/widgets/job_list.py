@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 import ipywidgets as widgets
 
 from modelarts.estimator import Estimator
+from modelarts.protocols import JobListBackend
 from modelarts.states import JobState
 from modelarts.widgets.actions import ActionRunner, Reporter, checked
 from modelarts.widgets.job_row import JobRow, header_row
@@ -79,7 +80,7 @@ class JobList(widgets.VBox):
         The refresher's first and longest wait between reloads, in seconds.
     autostart : bool
         Start the refresher (whose first poll loads the page) now.
-    backend : EstimatorBackend, optional
+    backend : JobListBackend, optional
         What makes the calls; tests pass a fake.
 
     Attributes
@@ -112,7 +113,7 @@ class JobList(widgets.VBox):
         interval: float = 2.0,
         max_interval: float = 30.0,
         autostart: bool = True,
-        backend: Optional[EstimatorBackend] = None,
+        backend: Optional[JobListBackend] = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)

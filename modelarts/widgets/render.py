@@ -94,12 +94,9 @@ def badge_html(state: Union[JobState, str, None]) -> str:
 
 
 def header_html(job_name: Any, job_id: Any, version_id: Any) -> str:
-    """Job name, id and version as one escaped line of HTML."""
-    return (
-        f"<b>{html.escape(str(job_name))}</b>"
-        f" &nbsp;id <code>{html.escape(str(job_id))}</code>"
-        f" &nbsp;version <code>{html.escape(str(version_id))}</code>"
-    )
+    """Job name, id and version (none for a v2 job) as one escaped line of HTML."""
+    version = "" if version_id is None else f" &nbsp;version <code>{html.escape(str(version_id))}</code>"
+    return f"<b>{html.escape(str(job_name))}</b> &nbsp;id <code>{html.escape(str(job_id))}</code>{version}"
 
 
 def elapsed_ms(

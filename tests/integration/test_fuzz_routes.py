@@ -98,7 +98,7 @@ QUERY = st.lists(st.tuples(st.one_of(QUERY_KEYS, st.text(max_size=4)),
                  max_size=4)
 
 
-GROUPS = ("project_id", "job_id", "version_id")
+GROUPS = ("project_id", "job_id", "version_id", "task_id")
 
 
 def _fill(pattern: str, values: Dict[str, str]) -> str:
@@ -129,7 +129,7 @@ def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[LocalServic
             check(client.send("POST", f"/v1/{service.credentials.project_id}/training-jobs",
                               body=create_body(f"seed{n}")))
         seeds = {"project_id": service.credentials.project_id, "job_id": "1", "version_id": "1",
-                 "other_project": other.project_id}
+                 "task_id": "worker-0", "other_project": other.project_id}
         START.update(TOTALS)
         yield service, client, seeds
         assert integrity_ok(data_dir)

@@ -1,0 +1,138 @@
+"""The v2 training-job REST calls, one function per path.
+
+Same contract as :mod:`modelarts._api`: a session honouring
+``Session.request``, validated ids, parsed JSON back, typed
+:class:`~modelarts.exceptions.APIError` on failure.  v2 failures carry
+``error_code``/``error_msg``/``error_solution``; :func:`failure` turns one into
+the documented failure dict of ``errors="return"`` mode.
+
+=====================  ==========================================================
+Function               Path under ``/v2/{project_id}``
+=====================  ==========================================================
+create_job             POST   /training-jobs
+show_job               GET    /training-jobs/{training_job_id}
+search_jobs            POST   /training-job-searches
+delete_job             DELETE /training-jobs/{training_job_id}
+terminate_job          POST   /training-jobs/{training_job_id}/actions
+log_preview            GET    /training-jobs/{training_job_id}/tasks/{task_id}/logs/preview
+engines                GET    /training-job-engines
+flavors                GET    /training-job-flavors
+quotas                 GET    /training-quotas
+=====================  ==========================================================
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from typing import Any, Callable, Dict, Mapping, Optional, TypeVar
+
+from modelarts.exceptions import APIError, NotFoundError
+
+__all__ = [
+    "JOB_NOT_FOUND",
+    "check_job_id",
+    "create_job",
+    "delete_job",
+    "engines",
+    "failure",
+    "flavors",
+    "guarded",
+    "is_missing",
+    "log_preview",
+    "quotas",
+    "search_jobs",
+    "show_job",
+    "terminate_job",
+]
+
+JOB_NOT_FOUND = "ModelArts.2775"
+Body = Dict[str, Any]
+T = TypeVar("T")
+_TASK = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
+def check_job_id(value: Any) -> str:
+    """A v2 job id: a UUID string (``ValueError`` otherwise)."""
+    try:
+        return str(uuid.UUID(str(value))) if isinstance(value, (str, uuid.UUID)) else _bad(value)
+    except ValueError:
+        return _bad(value)
+
+
+def _bad(value: Any) -> str:
+    raise ValueError(f"job_id must be a v2 training job id (a UUID string), got {value!r}")
+
+
+def failure(err: APIError) -> Body:
+    """The documented failure dict: ``error_msg``, ``error_code`` and, when sent, ``error_solution``."""
+    result = err.to_dict()
+    if isinstance(err.body, Mapping) and err.body.get("error_solution"):
+        result["error_solution"] = str(err.body["error_solution"])
+    return result
+
+
+def guarded(session: Any, call: Callable[..., T], *args: Any, **kwargs: Any) -> Any:
+    """``call(...)``; in ``errors="return"`` mode an ``APIError`` comes back as :func:`failure`."""
+    try:
+        return call(*args, **kwargs)
+    except APIError as err:
+        if getattr(session, "errors", "raise") == "return":
+            return failure(err)
+        raise
+
+
+def is_missing(err: APIError) -> bool:
+    """The error says the job does not exist (not an unknown route)."""
+    if err.error_code == JOB_NOT_FOUND:
+        return True
+    return isinstance(err, NotFoundError) and not err.error_code.startswith("APIGW")
+
+
+def _base(session: Any) -> str:
+    return f"/v2/{session.project_id}"
+
+
+def _job(session: Any, job_id: str) -> str:
+    return f"{_base(session)}/training-jobs/{job_id}"
+
+
+def create_job(session: Any, body: Mapping[str, Any]) -> Body:
+    """Create a job (never retried: a retry could create it twice)."""
+    return dict(session.request("POST", f"{_base(session)}/training-jobs", json=dict(body), idempotent=False))
+
+
+def show_job(session: Any, job_id: str) -> Body:
+    return dict(session.request("GET", _job(session, job_id)))
+
+
+def search_jobs(session: Any, body: Mapping[str, Any]) -> Body:
+    return dict(session.request("POST", f"{_base(session)}/training-job-searches", json=dict(body), idempotent=True))
+
+
+def delete_job(session: Any, job_id: str) -> None:
+    session.request("DELETE", _job(session, job_id))
+
+
+def terminate_job(session: Any, job_id: str) -> Body:
+    body = {"action_type": "terminate"}
+    return dict(session.request("POST", f"{_job(session, job_id)}/actions", json=body, idempotent=True))
+
+
+def log_preview(session: Any, job_id: str, task_id: str) -> Body:
+    if not isinstance(task_id, str) or not _TASK.fullmatch(task_id):
+        raise ValueError(f"task_id must look like 'worker-0', got {task_id!r}")
+    return dict(session.request("GET", f"{_job(session, job_id)}/tasks/{task_id}/logs/preview"))
+
+
+def engines(session: Any) -> Body:
+    return dict(session.request("GET", f"{_base(session)}/training-job-engines"))
+
+
+def flavors(session: Any, flavor_type: Optional[str] = None) -> Body:
+    params = {"flavor_type": flavor_type} if flavor_type else None
+    return dict(session.request("GET", f"{_base(session)}/training-job-flavors", params=params))
+
+
+def quotas(session: Any) -> Body:
+    return dict(session.request("GET", f"{_base(session)}/training-quotas"))
