@@ -55,35 +55,154 @@ class ObsError(Exception):
         self.resource = resource
 
 
-def _error(name: str, status: int, doc: str) -> type:
-    return type(name, (ObsError,), {"status": status, "code": name, "__doc__": doc, "__module__": __name__})
+class AccessDenied(ObsError):
+    """Anonymous request, or a bucket of another account."""
+
+    status, code = 403, "AccessDenied"
 
 
-AccessDenied = _error("AccessDenied", 403, "Anonymous request, or a bucket of another account.")
-SignatureDoesNotMatch = _error("SignatureDoesNotMatch", 403, "The signature does not match the request.")
-InvalidAccessKeyId = _error("InvalidAccessKeyId", 403, "The access key does not exist.")
-RequestTimeTooSkewed = _error("RequestTimeTooSkewed", 403, "The request time is more than 15 minutes off.")
-InvalidToken = _error("InvalidToken", 400, "The security token of a temporary access key is missing or wrong.")
-ExpiredToken = _error("ExpiredToken", 400, "The temporary access key has expired.")
-NoSuchBucket = _error("NoSuchBucket", 404, "The bucket does not exist.")
-NoSuchKey = _error("NoSuchKey", 404, "The object does not exist.")
-NoSuchUpload = _error("NoSuchUpload", 404, "The multipart upload does not exist.")
-BucketAlreadyExists = _error("BucketAlreadyExists", 409, "The bucket name is taken by another account.")
-BucketAlreadyOwnedByYou = _error("BucketAlreadyOwnedByYou", 409, "You already own this bucket.")
-BucketNotEmpty = _error("BucketNotEmpty", 409, "Only an empty bucket can be deleted.")
-InvalidBucketName = _error("InvalidBucketName", 400, "Bucket names are 3-63 of a-z, 0-9, '.' and '-'.")
-KeyTooLong = _error("KeyTooLongError", 400, "Object keys are at most 1,024 bytes of UTF-8.")
-InvalidArgument = _error("InvalidArgument", 400, "A malformed or unsupported argument.")
-MalformedXML = _error("MalformedXML", 400, "The XML body is not well formed or not the expected document.")
-EntityTooLarge = _error("EntityTooLarge", 400, "The body is larger than the operation allows.")
-EntityTooSmall = _error("EntityTooSmall", 400, "A part other than the last is smaller than 100 KB.")
-InvalidPart = _error("InvalidPart", 400, "A listed part was not uploaded or its ETag differs.")
-InvalidPartOrder = _error("InvalidPartOrder", 400, "Parts must be listed in ascending part number order.")
-InvalidRange = _error("InvalidRange", 416, "The requested range cannot be satisfied.")
-BadDigest = _error("BadDigest", 400, "The Content-MD5 does not match the body received.")
-IncompleteBody = _error("IncompleteBody", 400, "Fewer bytes arrived than Content-Length announced.")
-MissingContentLength = _error("MissingContentLength", 411, "A PUT needs a Content-Length header.")
-MethodNotAllowed = _error("MethodNotAllowed", 405, "The method is not allowed on this resource.")
+class SignatureDoesNotMatch(ObsError):
+    """The signature does not match the request."""
+
+    status, code = 403, "SignatureDoesNotMatch"
+
+
+class InvalidAccessKeyId(ObsError):
+    """The access key does not exist."""
+
+    status, code = 403, "InvalidAccessKeyId"
+
+
+class RequestTimeTooSkewed(ObsError):
+    """The request time is more than 15 minutes off."""
+
+    status, code = 403, "RequestTimeTooSkewed"
+
+
+class InvalidToken(ObsError):
+    """The security token of a temporary access key is missing or wrong."""
+
+    status, code = 400, "InvalidToken"
+
+
+class ExpiredToken(ObsError):
+    """The temporary access key has expired."""
+
+    status, code = 400, "ExpiredToken"
+
+
+class NoSuchBucket(ObsError):
+    """The bucket does not exist."""
+
+    status, code = 404, "NoSuchBucket"
+
+
+class NoSuchKey(ObsError):
+    """The object does not exist."""
+
+    status, code = 404, "NoSuchKey"
+
+
+class NoSuchUpload(ObsError):
+    """The multipart upload does not exist."""
+
+    status, code = 404, "NoSuchUpload"
+
+
+class BucketAlreadyExists(ObsError):
+    """The bucket name is taken by another account."""
+
+    status, code = 409, "BucketAlreadyExists"
+
+
+class BucketAlreadyOwnedByYou(ObsError):
+    """You already own this bucket."""
+
+    status, code = 409, "BucketAlreadyOwnedByYou"
+
+
+class BucketNotEmpty(ObsError):
+    """Only an empty bucket can be deleted."""
+
+    status, code = 409, "BucketNotEmpty"
+
+
+class InvalidBucketName(ObsError):
+    """Bucket names are 3-63 of a-z, 0-9, '.' and '-'."""
+
+    status, code = 400, "InvalidBucketName"
+
+
+class KeyTooLong(ObsError):
+    """Object keys are at most 1,024 bytes of UTF-8."""
+
+    status, code = 400, "KeyTooLongError"
+
+
+class InvalidArgument(ObsError):
+    """A malformed or unsupported argument."""
+
+    status, code = 400, "InvalidArgument"
+
+
+class MalformedXML(ObsError):
+    """The XML body is not well formed or not the expected document."""
+
+    status, code = 400, "MalformedXML"
+
+
+class EntityTooLarge(ObsError):
+    """The body is larger than the operation allows."""
+
+    status, code = 400, "EntityTooLarge"
+
+
+class EntityTooSmall(ObsError):
+    """A part other than the last is smaller than 100 KB."""
+
+    status, code = 400, "EntityTooSmall"
+
+
+class InvalidPart(ObsError):
+    """A listed part was not uploaded or its ETag differs."""
+
+    status, code = 400, "InvalidPart"
+
+
+class InvalidPartOrder(ObsError):
+    """Parts must be listed in ascending part number order."""
+
+    status, code = 400, "InvalidPartOrder"
+
+
+class InvalidRange(ObsError):
+    """The requested range cannot be satisfied."""
+
+    status, code = 416, "InvalidRange"
+
+
+class BadDigest(ObsError):
+    """The Content-MD5 does not match the body received."""
+
+    status, code = 400, "BadDigest"
+
+
+class IncompleteBody(ObsError):
+    """Fewer bytes arrived than Content-Length announced."""
+
+    status, code = 400, "IncompleteBody"
+
+
+class MissingContentLength(ObsError):
+    """A PUT needs a Content-Length header."""
+
+    status, code = 411, "MissingContentLength"
+
+
+class MethodNotAllowed(ObsError):
+    """The method is not allowed on this resource."""
+
+    status, code = 405, "MethodNotAllowed"
 
 
 def error_xml(error: ObsError, request_id: str, host_id: str = "modelarts-local") -> bytes:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any, Optional
 
-import waitress
+import waitress  # type: ignore[import-untyped]
 
 from modelarts.local.obs_wsgi import MAX_PUT_BYTES, ObsApp
 

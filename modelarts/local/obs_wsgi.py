@@ -101,7 +101,7 @@ class ObsApp:
         body = answer.body
         if isinstance(body, bytes):
             answer.headers.setdefault("Content-Length", str(len(body)))
-            body = [b""] if method == "HEAD" else [body]
+            body = [b""] if method == "HEAD" else [body]  # type: ignore[assignment]
         reason = _REASONS.get(answer.status, "Error")
         start_response(f"{answer.status} {reason}", list(answer.headers.items()))
         return body
