@@ -127,9 +127,10 @@ class Multipart:
         if numbers != sorted(set(numbers)):
             raise InvalidPartOrder("The list of parts was not in ascending order.")
         stored = {number: (etag, size) for number, etag, size in self.parts(upload_id, bucket_dir.name, key, domain_id)}
-        for index, (number, etag) in enumerate(wanted):
+        for number, etag in wanted:
             if stored.get(number, ("", 0))[0] != etag:
                 raise InvalidPart(f"Part {number} was not uploaded or its ETag differs.")
+        for index, (number, _) in enumerate(wanted):
             if index < len(wanted) - 1 and stored[number][1] < MIN_PART_SIZE:
                 raise EntityTooSmall(f"Part {number} is smaller than the minimum of {MIN_PART_SIZE} bytes.")
         fd, name = tempfile.mkstemp(dir=self.objects.tmp_dir, prefix="mpu-")
