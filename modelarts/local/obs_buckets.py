@@ -20,7 +20,6 @@ from typing import Callable, List, Optional, Tuple
 from modelarts.local.obs_errors import (
     AccessDenied,
     BucketAlreadyExists,
-    BucketAlreadyOwnedByYou,
     BucketNotEmpty,
     InvalidBucketName,
     NoSuchBucket,
@@ -85,11 +84,11 @@ class Buckets:
         return path
 
     def create(self, name: str, domain_id: str) -> Path:
-        """Create bucket ``name`` for ``domain_id``."""
+        """Create bucket ``name`` for ``domain_id`` (as OBS: creating your own bucket again succeeds)."""
         check_bucket_name(name)
         owner = self.owner(name)
         if owner == domain_id:
-            raise BucketAlreadyOwnedByYou("Your previous request to create the named bucket succeeded", resource=name)
+            return self.check(name, domain_id)
         if owner is not None:
             raise BucketAlreadyExists("The requested bucket name is not available", resource=name)
         with self.db.transaction():
@@ -104,10 +103,7 @@ class Buckets:
         try:
             self.check(name, domain_id)
         except NoSuchBucket:
-            try:
-                self.create(name, domain_id)
-            except BucketAlreadyOwnedByYou:  # created meanwhile by the same account
-                pass
+            self.create(name, domain_id)
 
     def delete(self, name: str, domain_id: str) -> None:
         """Delete an empty bucket of ``domain_id``."""
