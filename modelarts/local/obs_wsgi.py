@@ -15,6 +15,7 @@ signed (:mod:`modelarts.local.obs_auth`); a bucket of another account answers
 from __future__ import annotations
 
 import email.utils
+import http
 import mimetypes
 import re
 import secrets
@@ -64,7 +65,11 @@ class _Answer:
         self.status, self.body, self.headers = status, body, dict(headers or {})
 
 
-_REASONS = {200: "OK", 204: "No Content", 206: "Partial Content", 304: "Not Modified"}
+def _reason(status: int) -> str:
+    try:
+        return http.HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
 
 
 class ObsApp:
@@ -102,7 +107,7 @@ class ObsApp:
         if isinstance(body, bytes):
             answer.headers.setdefault("Content-Length", str(len(body)))
             body = [b""] if method == "HEAD" else [body]  # type: ignore[assignment]
-        reason = _REASONS.get(answer.status, "Error")
+        reason = _reason(answer.status)
         start_response(f"{answer.status} {reason}", list(answer.headers.items()))
         return body
 
