@@ -8,6 +8,7 @@ renamed into place, so a crash mid-upload never leaves a partial object
 visible.  ETags (hex MD5) are cached in the ``obs_etags`` table, keyed by
 size and modification time, and recomputed when a job rewrote the file.
 
+Deleting the last object under a prefix removes the folders left empty.
 Key rules are OBS's (at most 1,024 bytes of UTF-8) plus what a file system
 needs: no empty, ``.`` or ``..`` segments and no NUL; a key cannot be both an
 object and a folder prefix of another object.
@@ -192,6 +193,13 @@ class Objects:
         except OSError:
             return  # a folder that still holds objects: OBS keeps the other objects too
         self.db.execute("DELETE FROM obs_etags WHERE bucket = ? AND key = ?", (bucket_dir.name, key))
+        parent = path.parent
+        while parent != bucket_dir and bucket_dir in parent.parents:
+            try:
+                parent.rmdir()  # OBS has no folders of its own: a prefix with no objects left is gone
+            except OSError:
+                break
+            parent = parent.parent
 
     def keys(self, bucket_dir: Path, prefix: str) -> Iterator[str]:
         """Every key under ``prefix`` in sorted order (empty folders as ``dir/``)."""
