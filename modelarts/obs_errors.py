@@ -21,7 +21,7 @@ class ObsError(ModelArtsError):
     def __init__(
         self, error_code: str, error_msg: str, status: Optional[int] = None, request_id: Optional[str] = None
     ) -> None:
-        super().__init__(f"{error_code}: {error_msg}" + (f" (request id {request_id})" if request_id else ""))
+        super().__init__(f"{error_code}: {error_msg}")
         self.error_code = error_code
         self.error_msg = error_msg
         self.status = status
