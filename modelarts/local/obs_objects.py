@@ -91,8 +91,9 @@ class Objects:
 
     # -- writing ----------------------------------------------------------------------
 
-    def receive(self, body: IO[bytes], length: int, content_md5: str = "") -> Tuple[Path, str]:
-        """Stream ``length`` bytes of ``body`` into a temporary file; its path and hex MD5."""
+    def receive(self, body: IO[bytes], length: int, content_md5: str = "", durable: bool = True) -> Tuple[Path, str]:
+        """Stream ``length`` bytes of ``body`` into a temporary file; its path and hex MD5
+        (``durable``: flushed to disk before it is used)."""
         fd, name = tempfile.mkstemp(dir=self.tmp_dir, prefix="put-")
         digest, left = hashlib.md5(), length
         try:
@@ -105,7 +106,8 @@ class Objects:
                     out.write(block)
                     left -= len(block)
                 out.flush()
-                os.fsync(out.fileno())
+                if durable:
+                    os.fsync(out.fileno())
             if content_md5:
                 try:
                     wanted = base64.b64decode(content_md5, validate=True)

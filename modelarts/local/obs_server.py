@@ -2,7 +2,7 @@
 
 Waitress serves the WSGI application from a background thread.  Request
 bodies up to the 5 GB single-PUT limit are accepted (waitress spools large
-bodies to a temporary file before the application sees them).
+bodies over 16 MiB to a temporary file before the application sees them).
 
 >>> server = ObsServer(app).start()          # doctest: +SKIP
 >>> server.endpoint                          # doctest: +SKIP
@@ -35,7 +35,7 @@ class ObsServer:
             port=port,
             threads=threads,
             max_request_body_size=MAX_PUT_BYTES + 1024,
-            inbuf_overflow=1024 * 1024,
+            inbuf_overflow=16 * 1024 * 1024,  # multipart parts (8 MiB by default) stay in memory
             channel_timeout=120,
             ident="modelarts-local-obs",
             clear_untrusted_proxy_headers=True,
