@@ -169,3 +169,22 @@ def test_owners_survive_a_restart(tmp_path_factory: pytest.TempPathFactory) -> N
     with LocalService(data_dir) as second:
         assert client(second.obs_endpoint, stranger).getObject("kept", "a.txt", loadStreamInMemory=True).body.buffer == b"A"
         assert client(second.obs_endpoint, second.credentials).headObject("kept", "a.txt").status == 403
+
+
+def test_serve_prints_and_env_exports_the_obs_endpoint(tmp_path_factory: pytest.TempPathFactory) -> None:
+    import subprocess
+    import sys
+
+    from modelarts.local import LocalServiceProcess
+
+    data_dir = tmp_path_factory.mktemp("obs-serve")
+    with LocalServiceProcess(data_dir) as served:
+        assert served.obs_endpoint.startswith("http://127.0.0.1:") and served.obs_endpoint != served.endpoint
+        assert any("OBS endpoint:" in line and served.obs_endpoint in line for line in served.output)
+        exported = subprocess.run([sys.executable, "-m", "modelarts.local", "env", "--data-dir", str(data_dir)],
+                                  capture_output=True, text=True, timeout=60, check=True).stdout
+        assert f"export S3_ENDPOINT={served.obs_endpoint}" in exported
+        env = served.env()
+        assert env["S3_ENDPOINT"] == served.obs_endpoint
+        c = client(env["S3_ENDPOINT"], served.credentials)
+        assert c.createBucket("served-bucket").status == 200 and c.headBucket("served-bucket").status == 200
