@@ -8,7 +8,8 @@ renamed into place, so a crash mid-upload never leaves a partial object
 visible.  ETags (hex MD5) are cached in the ``obs_etags`` table, keyed by
 size and modification time, and recomputed when a job rewrote the file.
 
-Deleting the last object under a prefix removes the folders left empty.
+Symbolic links (which a training job could leave in its outputs) are never
+followed: they are not objects, and no write goes through one.  Deleting the last object under a prefix removes the folders left empty.
 Key rules are OBS's (at most 1,024 bytes of UTF-8) plus what a file system
 needs: no empty, ``.`` or ``..`` segments and no NUL; a key cannot be both an
 object and a folder prefix of another object.
@@ -67,6 +68,12 @@ def md5_file(path: "str | Path") -> str:
         for block in iter(lambda: handle.read(CHUNK), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def _inside(bucket_dir: Path, path: Path) -> bool:
+    """``path`` resolves (links followed) to ``bucket_dir`` or below it."""
+    base, real = os.path.realpath(bucket_dir), os.path.realpath(path)
+    return real == base or real.startswith(base + os.sep)
 
 
 @attrs.frozen
@@ -152,6 +159,8 @@ class Objects:
             target.parent.mkdir(parents=True, exist_ok=True)
         except (FileExistsError, NotADirectoryError):
             raise InvalidArgument(f"A prefix of {key!r} is an object, so it cannot be a folder", resource=key) from None
+        if not _inside(bucket_dir, target.parent) or target.is_symlink():
+            raise InvalidArgument(f"{key!r} goes through a symbolic link, which the local OBS refuses", resource=key)
         return target
 
     # -- reading ----------------------------------------------------------------------
@@ -164,6 +173,9 @@ class Objects:
             stat = path.stat()
         except (FileNotFoundError, NotADirectoryError):
             raise NoSuchKey("The specified key does not exist.", resource=key) from None
+        if path.is_symlink() or not _inside(bucket_dir, path):
+            # a link a training job left in its output: never followed (it could point at anything)
+            raise NoSuchKey("The specified key does not exist.", resource=key)
         if key.endswith("/") != path.is_dir():
             raise NoSuchKey("The specified key does not exist.", resource=key)
         if path.is_dir():

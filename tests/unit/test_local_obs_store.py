@@ -151,3 +151,21 @@ def test_owners(db: Database, tmp_path: Path) -> None:
     assert buckets.owner("newly") == "other"
     with pytest.raises(AccessDenied):
         buckets.claim("legacy", "other")
+
+
+def test_symbolic_links_are_never_followed(objects: Objects, bucket: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not an object")
+    (bucket / "out").mkdir()
+    (bucket / "out" / "link.txt").symlink_to(secret)
+    (bucket / "escape").symlink_to(tmp_path, target_is_directory=True)
+    with pytest.raises(NoSuchKey):
+        objects.info(bucket, "out/link.txt")
+    with pytest.raises(NoSuchKey):
+        objects.info(bucket, "escape/secret.txt")
+    assert [o.key for o in objects.listing(bucket, "", "", "", 1000)[0]] == []
+    with pytest.raises(InvalidArgument):
+        put(objects, bucket, "escape/planted.txt", b"x")
+    with pytest.raises(InvalidArgument):
+        put(objects, bucket, "out/link.txt", b"x")
+    assert secret.read_text() == "not an object" and not (tmp_path / "planted.txt").exists()
