@@ -14,6 +14,7 @@ signed (:mod:`modelarts.local.obs_auth`); a bucket of another account answers
 
 from __future__ import annotations
 
+import datetime as _dt
 import email.utils
 import http
 import mimetypes
@@ -55,8 +56,6 @@ def _http_date(epoch: float) -> str:
 
 
 def _iso(epoch: float) -> str:
-    import datetime as _dt
-
     return _dt.datetime.fromtimestamp(epoch, _dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
