@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from pathlib import Path
-from typing import Callable, List, Optional, Tuple
+from typing import Callable, Dict, List, Optional, Tuple
 
 from modelarts.local.obs_errors import (
     AccessDenied,
@@ -63,11 +64,19 @@ class Buckets:
         self.main_domain = main_domain
         self.root.mkdir(parents=True, exist_ok=True)
         self.db.execute(_SCHEMA)
+        self._lock = threading.Lock()
+        self._owners: Dict[str, str] = {}  # recorded owners, read on every request; only this class writes them
 
     def owner(self, name: str) -> Optional[str]:
         """The domain id owning bucket ``name``, or ``None`` if there is no such bucket."""
+        with self._lock:
+            cached = self._owners.get(name)
+        if cached is not None:
+            return cached
         row = self.db.one("SELECT domain_id FROM obs_buckets WHERE name = ?", (name,))
         if row is not None:
+            with self._lock:
+                self._owners[name] = str(row["domain_id"])
             return str(row["domain_id"])
         return self.main_domain() if (self.root / name).is_dir() else None
 
@@ -112,6 +121,8 @@ class Buckets:
             os.rmdir(path)
         except OSError:
             raise BucketNotEmpty("The bucket you tried to delete is not empty", resource=name) from None
+        with self._lock:
+            self._owners.pop(name, None)
         self.db.execute("DELETE FROM obs_buckets WHERE name = ?", (name,))
 
     def of(self, domain_id: str) -> List[Tuple[str, float]]:

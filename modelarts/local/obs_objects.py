@@ -22,6 +22,8 @@ import binascii
 import hashlib
 import os
 import tempfile
+import threading
+from collections import OrderedDict
 from pathlib import Path
 from typing import IO, Iterator, List, Optional, Tuple
 
@@ -34,6 +36,7 @@ __all__ = ["CHUNK", "MAX_KEY_BYTES", "ObjectInfo", "Objects", "check_key", "md5_
 
 MAX_KEY_BYTES = 1024
 CHUNK = 1024 * 1024
+_ETAG_MEMO = 100_000
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS obs_etags (
     bucket TEXT NOT NULL,
@@ -95,6 +98,14 @@ class Objects:
         self.tmp_dir = tmp_dir
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         self.db.execute(_SCHEMA)
+        self._lock = threading.Lock()
+        self._etags: "OrderedDict[Tuple[str, str, int, int], str]" = OrderedDict()  # in front of obs_etags
+
+    def _remember(self, bucket: str, key: str, size: int, mtime_ns: int, etag: str) -> None:
+        with self._lock:
+            self._etags[(bucket, key, size, mtime_ns)] = etag
+            if len(self._etags) > _ETAG_MEMO:
+                self._etags.popitem(last=False)
 
     # -- writing ----------------------------------------------------------------------
 
@@ -142,6 +153,7 @@ class Objects:
             "INSERT OR REPLACE INTO obs_etags(bucket, key, size, mtime_ns, etag) VALUES (?, ?, ?, ?, ?)",
             (bucket_dir.name, key, stat.st_size, stat.st_mtime_ns, etag),
         )
+        self._remember(bucket_dir.name, key, stat.st_size, stat.st_mtime_ns, etag)
         return ObjectInfo(key, target, stat.st_size, stat.st_mtime, etag)
 
     def make_folder(self, bucket_dir: Path, key: str) -> ObjectInfo:
@@ -183,14 +195,20 @@ class Objects:
         return ObjectInfo(key, path, stat.st_size, stat.st_mtime, self._etag(bucket_dir.name, key, path, stat))
 
     def _etag(self, bucket: str, key: str, path: Path, stat: os.stat_result) -> str:
+        with self._lock:
+            memo = self._etags.get((bucket, key, stat.st_size, stat.st_mtime_ns))
+        if memo is not None:
+            return memo
         row = self.db.one("SELECT size, mtime_ns, etag FROM obs_etags WHERE bucket = ? AND key = ?", (bucket, key))
         if row is not None and row["size"] == stat.st_size and row["mtime_ns"] == stat.st_mtime_ns:
-            return str(row["etag"])
-        etag = md5_file(path)
-        self.db.execute(
-            "INSERT OR REPLACE INTO obs_etags(bucket, key, size, mtime_ns, etag) VALUES (?, ?, ?, ?, ?)",
-            (bucket, key, stat.st_size, stat.st_mtime_ns, etag),
-        )
+            etag = str(row["etag"])
+        else:
+            etag = md5_file(path)
+            self.db.execute(
+                "INSERT OR REPLACE INTO obs_etags(bucket, key, size, mtime_ns, etag) VALUES (?, ?, ?, ?, ?)",
+                (bucket, key, stat.st_size, stat.st_mtime_ns, etag),
+            )
+        self._remember(bucket, key, stat.st_size, stat.st_mtime_ns, etag)
         return etag
 
     def delete(self, bucket_dir: Path, key: str) -> None:
