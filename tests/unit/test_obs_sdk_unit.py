@@ -25,6 +25,7 @@ def test_without_the_extra_session_obs_names_it(monkeypatch: pytest.MonkeyPatch)
         session.obs_client
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # esdk-obs-python builds its TLS context so
 def test_obs_client_points_at_the_region_endpoint() -> None:
     client = Session(environ=ENV).obs_client
     assert client.server == "obs.cn-north-4.myhuaweicloud.com" and client.is_secure
@@ -85,3 +86,58 @@ def test_progress_is_automatic_for_big_transfers_only(monkeypatch: pytest.Monkey
 def test_obs_error_dict() -> None:
     error = ObsError("AccessDenied", "no", 403, "RID")
     assert error.to_dict() == {"error_code": "AccessDenied", "error_msg": "no"} and error.request_id == "RID"
+
+
+def test_notebook_progress_is_a_widget(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ipywidgets
+
+    from modelarts import obs_progress
+
+    shown = []
+    monkeypatch.setattr(obs_progress, "_in_kernel", lambda: True)
+    monkeypatch.setattr("IPython.display.display", lambda widget: shown.append(widget))
+    bar = make_progress("upload", 1000, 1, True)
+    assert bar.sink == "widget" and isinstance(shown[0], ipywidgets.HBox)
+    bar.file_done("f", 1000)
+    bar.close()
+    progress, label = shown[0].children
+    assert progress.value == 1000 and "1/1 files" in label.value
+
+
+class _Result:
+    def __init__(self, status: int, **body: object) -> None:
+        self.status, self.errorCode, self.errorMessage, self.requestId, self.reason = status, None, None, "R", "OK"
+        self.body = type("Body", (), body)()
+
+
+def test_upload_integrity_is_checked(tmp_path) -> None:
+    from modelarts.obs_errors import ObsIntegrityError
+    from modelarts.obs_transfer import Transfer
+
+    class Lying:
+        def putFile(self, *args: object, **kwargs: object) -> _Result:
+            return _Result(200, etag='"00000000000000000000000000000000"')
+
+    (tmp_path / "f.txt").write_text("data")
+    with pytest.raises(ObsIntegrityError, match="differs from the MD5"):
+        Transfer(Lying()).upload_file(tmp_path / "f.txt", ObsPath("bkt", "f.txt"), Progress("u", 4, 1, None))
+
+
+def test_download_integrity_is_checked_and_nothing_is_left(tmp_path) -> None:
+    from modelarts.obs_errors import ObsIntegrityError
+    from modelarts.obs_transfer import Transfer
+
+    class Corrupting:
+        def getObject(self, bucket: str, key: str, downloadPath: str, progressCallback: object = None) -> _Result:
+            with open(downloadPath, "wb") as out:
+                out.write(b"corrupted")
+            return _Result(200)
+
+    etag = "8d777f385d3dfec8815d20f7496026dc"  # md5("data") would be this for b"data"
+    with pytest.raises(ObsIntegrityError):
+        Transfer(Corrupting()).download_file(ObsPath("bkt", "f.txt"), tmp_path / "f.txt", Progress("d", 4, 1, None),
+                                             size=9, etag=etag)
+    assert list(tmp_path.iterdir()) == []
+    with pytest.raises(ObsIntegrityError, match="got 9 bytes"):
+        Transfer(Corrupting()).download_file(ObsPath("bkt", "f.txt"), tmp_path / "f.txt", Progress("d", 4, 1, None),
+                                             size=4, etag=etag)
