@@ -14,7 +14,9 @@ sorted, ``name:value\\n``; the CanonicalizedResource is the path as sent plus
 the sub-resources of the query (``uploads``, ``uploadId``, ``partNumber``, …).
 A temporary access key must come with its ``x-obs-security-token`` (or
 ``x-amz-security-token``) before it expires.  Requests dated more than 15
-minutes away from the service clock are refused, as are unsigned ones.
+minutes away from the service clock are refused, as are unsigned ones.  Temporary URLs (``ObsClient.createSignedUrl``)
+carry the key, ``Expires`` and ``Signature`` in the query instead, and stop
+working when ``Expires`` has passed.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ import hmac
 import re
 import time
 from typing import Callable, Dict, List, Mapping, Optional, Tuple
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 import attrs
 
@@ -83,10 +85,14 @@ def _sub_resources(query: str, prefix: str) -> str:
     return "?" + "&".join(name if value is None else f"{name}={value}" for name, value in items)
 
 
-def string_to_sign(method: str, raw_path: str, query: str, headers: Mapping[str, str], scheme: str) -> str:
-    """The StringToSign of a request (``headers`` keys lower-case)."""
+def string_to_sign(
+    method: str, raw_path: str, query: str, headers: Mapping[str, str], scheme: str, expires: Optional[str] = None
+) -> str:
+    """The StringToSign of a request (``headers`` keys lower-case); ``expires`` replaces the date in signed URLs."""
     prefix = _PREFIX[scheme]
     date = "" if prefix + "date" in headers else headers.get("date", "")
+    if expires is not None:
+        date = expires
     lines = [method, headers.get("content-md5", ""), headers.get("content-type", ""), date]
     signed: Dict[str, str] = {}
     for name, value in headers.items():
@@ -116,6 +122,8 @@ class ObsAuth:
     def authenticate(self, method: str, raw_path: str, query: str, headers: Mapping[str, str]) -> Caller:
         """The :class:`Caller` of a signed request; raises an OBS error otherwise."""
         header = headers.get("authorization", "")
+        if not header and "Signature=" in query:
+            return self._signed_url(method, raw_path, query, headers)
         if not header:
             raise AccessDenied("Anonymous access is refused: sign the request with an AK/SK (OBS or V2 signature)")
         if header.startswith("AWS4-HMAC-SHA256"):
@@ -126,17 +134,40 @@ class ObsAuth:
         scheme, access_key, signature = match.groups()
         prefix = _PREFIX[scheme]
         self._check_date(headers.get(prefix + "date") or headers.get("date", ""))
+        to_sign = string_to_sign(method, raw_path, query, headers, scheme)
+        return self._check(access_key, signature, to_sign, headers.get(prefix + "security-token", ""), scheme)
+
+    def _signed_url(self, method: str, raw_path: str, query: str, headers: Mapping[str, str]) -> Caller:
+        """A temporary URL (``ObsClient.createSignedUrl``): ``AccessKeyId`` (OBS) or ``AWSAccessKeyId`` (V2),
+        ``Expires`` (epoch seconds, the Date of the StringToSign) and ``Signature`` in the query."""
+        args = dict(parse_qsl(query, keep_blank_values=True))
+        scheme = "OBS" if "AccessKeyId" in args else "AWS"
+        access_key = args.get("AccessKeyId") or args.get("AWSAccessKeyId") or ""
+        expires, signature = args.get("Expires", ""), args.get("Signature", "")
+        if not access_key or not expires.isdigit() or not signature:
+            raise AccessDenied("A signed URL needs AccessKeyId (or AWSAccessKeyId), Expires and Signature")
+        if int(expires) < self.clock():
+            raise AccessDenied("Request has expired")
+        kept = "&".join(
+            part for part in query.split("&")
+            if unquote(part.partition("=")[0]) not in ("AccessKeyId", "AWSAccessKeyId", "Expires", "Signature")
+        )  # fmt: skip
+        to_sign = string_to_sign(method, raw_path, kept, headers, scheme, expires=expires)
+        token = args.get(_PREFIX[scheme] + "security-token", "")
+        return self._check(access_key, signature, to_sign, token, scheme)
+
+    def _check(self, access_key: str, signature: str, to_sign: str, token: str, scheme: str) -> Caller:
+        prefix = _PREFIX[scheme]
         key = self.directory.access_key(access_key)
         if key is None:
             raise InvalidAccessKeyId("The access key Id you provided does not exist in our records.")
-        expected = _sign(key["secret_key"], string_to_sign(method, raw_path, query, headers, scheme))
+        expected = _sign(key["secret_key"], to_sign)
         if not hmac.compare_digest(expected, signature):
             raise SignatureDoesNotMatch(
                 "The request signature we calculated does not match the signature you provided. "
                 "Check your key and signing method."
             )
         if key["security_token_hash"] is not None:
-            token = headers.get(prefix + "security-token", "")
             if not token or not hmac.compare_digest(hash_secret(token), key["security_token_hash"]):
                 raise InvalidToken(f"A temporary access key needs its security token in {prefix}security-token")
             if key["expires_at"] is not None and key["expires_at"] <= self.clock():

@@ -188,3 +188,19 @@ def test_serve_prints_and_env_exports_the_obs_endpoint(tmp_path_factory: pytest.
         assert env["S3_ENDPOINT"] == served.obs_endpoint
         c = client(env["S3_ENDPOINT"], served.credentials)
         assert c.createBucket("served-bucket").status == 200 and c.headBucket("served-bucket").status == 200
+
+
+@pytest.mark.parametrize("mode", ["v2", "obs"])
+def test_signed_urls(service: LocalService, mode: str) -> None:
+    maker = client(service.obs_endpoint, service.credentials) if mode == "v2" else \
+        obs_mode_client(service.obs_endpoint, service.credentials)
+    url = maker.createSignedUrl("GET", "mine", "secret.txt", expires=300).signedUrl
+    assert requests.get(url, timeout=10).content == b"main's data"
+    other = url.replace("/mine/secret.txt", "/mine/other.txt")
+    assert error_of(requests.get(other, timeout=10)).findtext("Code") == "SignatureDoesNotMatch"
+    expired = maker.createSignedUrl("GET", "mine", "secret.txt", expires=-60).signedUrl
+    answer = requests.get(expired, timeout=10)
+    assert answer.status_code == 403 and "expired" in error_of(answer).findtext("Message")
+    temp = temporary_credentials(service.endpoint, service.credentials)
+    with_token = client(service.obs_endpoint, temp).createSignedUrl("GET", "mine", "secret.txt", expires=300)
+    assert requests.get(with_token.signedUrl, timeout=10).content == b"main's data"
