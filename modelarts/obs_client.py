@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
+import warnings
 from typing import TYPE_CHECKING, Any, Dict, Optional
 
 from modelarts.credentials import utcnow
@@ -108,10 +109,12 @@ def build_obs_client(session: "Session") -> Any:
         )
     keys = SessionKeys(session)
     connect, read = session.timeout if isinstance(session.timeout, tuple) else (session.timeout, session.timeout)
-    return obs.ObsClient(
-        server=server,
-        security_providers=[keys],
-        security_provider_policy=keys.__name__,
-        timeout=int(max(connect or 60, read or 60)),
-        max_retry_count=3,
-    )
+    with warnings.catch_warnings():  # esdk-obs-python builds its TLS context with a deprecated constant
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return obs.ObsClient(
+            server=server,
+            security_providers=[keys],
+            security_provider_policy=keys.__name__,
+            timeout=int(max(connect or 60, read or 60)),
+            max_retry_count=3,
+        )

@@ -60,6 +60,8 @@ def is_obs_path(value: Any) -> bool:
 
 
 def check_bucket(bucket: str, what: str) -> str:
+    if not isinstance(bucket, str):
+        raise TypeError(f"{what} must be a bucket name (str), not {type(bucket).__name__}")
     if not _BUCKET.fullmatch(bucket) or ".." in bucket or ".-" in bucket or "-." in bucket:
         raise ValueError(
             f"{what}: bucket name {bucket!r} is invalid; OBS bucket names are 3-63 characters of a-z, 0-9, "

@@ -65,6 +65,9 @@ class ObsSessionMixin:
         paths: List[Any] = list(path) if isinstance(path, (list, tuple)) else [path]
         if not paths:
             raise ValueError("path must be a file, a folder or a non-empty list of files")
+        for item in paths:
+            if not isinstance(item, (str, os.PathLike)) or not isinstance(os.fspath(item), str) or not os.fspath(item):
+                raise TypeError(f"path must be a local file or folder path (str), or a list of them; got {item!r}")
         results = []
         for item in paths:
             local = os.fspath(item)
@@ -94,6 +97,8 @@ class ObsSessionMixin:
     def create_directory(self, bucket: str, directory: str) -> Any:
         """Create the folder ``directory`` (``/dir1/dir2/``) in ``bucket``."""
         check_bucket(bucket, "bucket")
+        if not isinstance(directory, str) or not directory.strip("/"):
+            raise ValueError(f"directory must name a folder, like '/dir1/dir2/', got {directory!r}")
         return self.obs.create_folder(f"{OBS_SCHEME}{bucket}/{directory.strip('/')}/")
 
     def default_bucket(self) -> str:

@@ -25,7 +25,6 @@ def test_without_the_extra_session_obs_names_it(monkeypatch: pytest.MonkeyPatch)
         session.obs_client
 
 
-@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # esdk-obs-python builds its TLS context so
 def test_obs_client_points_at_the_region_endpoint() -> None:
     client = Session(environ=ENV).obs_client
     assert client.server == "obs.cn-north-4.myhuaweicloud.com" and client.is_secure
