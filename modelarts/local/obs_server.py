@@ -37,7 +37,6 @@ class ObsServer:
             max_request_body_size=MAX_PUT_BYTES + 1024,
             inbuf_overflow=16 * 1024 * 1024,  # multipart parts (8 MiB by default) stay in memory
             recv_bytes=256 * 1024,  # bulk bodies: fewer, larger reads from the socket
-            send_bytes=256 * 1024,
             channel_timeout=120,
             ident="modelarts-local-obs",
             clear_untrusted_proxy_headers=True,
