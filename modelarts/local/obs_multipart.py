@@ -163,7 +163,7 @@ class Multipart:
                         _append(part, out)
                     digests.update(bytes.fromhex(etag))
                 out.flush()
-                os.fsync(out.fileno())
+                os.fdatasync(out.fileno())
         except BaseException:
             os.unlink(name)
             raise

@@ -125,7 +125,7 @@ class Objects:
                     left -= len(block)
                 out.flush()
                 if durable:
-                    os.fsync(out.fileno())
+                    os.fdatasync(out.fileno())
             if content_md5:
                 try:
                     wanted = base64.b64decode(content_md5, validate=True)
