@@ -6,7 +6,8 @@ directory without a record (made by an older data dir, or by hand) belongs
 to the main account.  Names follow the OBS rules: 3-63 characters of
 ``a-z``, ``0-9``, ``.`` and ``-``, starting and ending with a letter or
 digit, no ``..``, ``.-`` or ``-.``, and not shaped like an IP address.
-Another account's bucket is answered with ``AccessDenied``.
+Another account's bucket is answered with ``AccessDenied``; an account owns at
+most 100 buckets, as on OBS.
 """
 
 from __future__ import annotations
@@ -24,10 +25,14 @@ from modelarts.local.obs_errors import (
     BucketNotEmpty,
     InvalidBucketName,
     NoSuchBucket,
+    TooManyBuckets,
 )
 from modelarts.local.store import Database
 
-__all__ = ["Buckets", "check_bucket_name"]
+__all__ = ["Buckets", "MAX_BUCKETS", "check_bucket_name"]
+
+#: Buckets one account may own (the OBS limit).
+MAX_BUCKETS = 100
 
 _NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _IP = re.compile(r"\d+\.\d+\.\d+\.\d+")
@@ -100,6 +105,8 @@ class Buckets:
             return self.check(name, domain_id)
         if owner is not None:
             raise BucketAlreadyExists("The requested bucket name is not available", resource=name)
+        if len(self.of(domain_id)) >= MAX_BUCKETS:
+            raise TooManyBuckets(f"An account can have at most {MAX_BUCKETS} buckets", resource=name)
         with self.db.transaction():
             self.db.execute(
                 "INSERT INTO obs_buckets(name, domain_id, created_at) VALUES (?, ?, ?)", (name, domain_id, time.time())

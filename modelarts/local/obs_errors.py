@@ -39,6 +39,7 @@ __all__ = [
     "ObsError",
     "RequestTimeTooSkewed",
     "SignatureDoesNotMatch",
+    "TooManyBuckets",
     "error_xml",
 ]
 
@@ -119,6 +120,12 @@ class BucketAlreadyOwnedByYou(ObsError):
     """You already own this bucket."""
 
     status, code = 409, "BucketAlreadyOwnedByYou"
+
+
+class TooManyBuckets(ObsError):
+    """The account already owns the most buckets OBS allows (100)."""
+
+    status, code = 400, "TooManyBuckets"
 
 
 class BucketNotEmpty(ObsError):

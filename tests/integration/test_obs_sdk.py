@@ -226,3 +226,30 @@ def test_round_trips_are_byte_identical(session: Session, tmp_path_factory: pyte
     assert tree(back / "src") == tree(src) == {k: v for k, v in sorted(written.items())}
     assert session.obs.remove(prefix) == len(written)
     shutil.rmtree(root)
+
+
+def test_a_job_reads_what_was_uploaded_and_its_outputs_come_back(session: Session, tmp_path: Path) -> None:
+    from modelarts import JobState
+    from modelarts.estimator import Estimator
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "train.py").write_text(
+        "import argparse, os\n"
+        "p = argparse.ArgumentParser(); p.add_argument('--data_url'); p.add_argument('--train_url')\n"
+        "a, _ = p.parse_known_args()\n"
+        "rows = open(os.path.join(a.data_url, 'rows.txt')).read().split()\n"
+        "os.makedirs(os.path.join(a.train_url, 'm'), exist_ok=True)\n"
+        "open(os.path.join(a.train_url, 'm', 'out.txt'), 'w').write(str(len(rows)))\n"
+    )
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "rows.txt").write_text("a b c d\n")
+    session.obs.copy(str(tmp_path / "src"), "obs://sdk/job/")
+    session.obs.copy(str(tmp_path / "data"), "obs://sdk/job/")
+    estimator = Estimator(modelarts_session=session, code_dir="/sdk/job/src/", boot_file="/sdk/job/src/train.py",
+                          output_path="/sdk/job/output/", log_url="/sdk/job/log/",
+                          train_instance_type="modelarts.vm.cpu.2u", train_instance_count=1)
+    job = estimator.fit(inputs="/sdk/job/data/", wait=False, job_name="obs_round_trip_job")
+    assert job.wait(timeout=120) is JobState.COMPLETED
+    session.obs.copy("obs://sdk/job/output/", str(tmp_path / "results"), keep_last_dir=False)
+    assert (tmp_path / "results" / "m" / "out.txt").read_text() == "4"
+    job.delete_job()

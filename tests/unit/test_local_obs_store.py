@@ -169,3 +169,15 @@ def test_symbolic_links_are_never_followed(objects: Objects, bucket: Path, tmp_p
     with pytest.raises(InvalidArgument):
         put(objects, bucket, "out/link.txt", b"x")
     assert secret.read_text() == "not an object" and not (tmp_path / "planted.txt").exists()
+
+
+def test_an_account_owns_at_most_100_buckets(db: Database, tmp_path: Path) -> None:
+    from modelarts.local.obs_errors import TooManyBuckets
+
+    buckets = Buckets(db, tmp_path / "obs", lambda: "main")
+    for index in range(100):
+        buckets.create(f"bucket-{index:03d}", "acct")
+    with pytest.raises(TooManyBuckets):
+        buckets.create("one-too-many", "acct")
+    buckets.create("bucket-000", "acct")  # your own again is still fine
+    buckets.create("for-someone-else", "other")
