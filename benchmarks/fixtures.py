@@ -67,7 +67,8 @@ def session_for(service: Any) -> Any:
 
     creds = service.credentials
     Session.set_endpoint(iam_endpoint=service.endpoint, modelarts_endpoint=service.endpoint,
-                         obs_endpoint=service.endpoint, region_name=creds.region_name)
+                         obs_endpoint=getattr(service, "obs_endpoint", "") or service.endpoint,
+                         region_name=creds.region_name)
     return Session(access_key=creds.access_key, secret_key=creds.secret_key,
                    project_id=creds.project_id, region_name=creds.region_name)
 

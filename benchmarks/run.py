@@ -26,6 +26,7 @@ if str(REPO) not in sys.path:
 from benchmarks import (  # noqa: E402
     bench_imports,
     bench_listing,
+    bench_obs,
     bench_sdk,
     bench_service,
     bench_signer,
@@ -45,6 +46,7 @@ BENCHES = {
     "widgets": bench_widgets,
     "service": bench_service,
     "listing": bench_listing,
+    "obs": bench_obs,
 }
 
 

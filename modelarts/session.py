@@ -36,6 +36,7 @@ from modelarts.auth import SignerAuth, TokenAuth, TokenManager
 from modelarts.credentials import AccessKey, Password, StaticProvider, find_access_key, read_legacy_config
 from modelarts.endpoints import Endpoints, normalize_endpoint, resolve_endpoints
 from modelarts.exceptions import ConfigurationError
+from modelarts.obs_session import ObsSessionMixin
 from modelarts.transport import DEFAULT_TIMEOUT, Timeout, build_http, post_raw, send
 
 __all__ = ["Session"]
@@ -58,7 +59,7 @@ def _key_field(name: str, doc: str) -> Any:
     return property(get, doc=doc)
 
 
-class Session:
+class Session(ObsSessionMixin):
     """An authenticated connection to ModelArts (and its IAM).
 
     Parameters
@@ -251,6 +252,7 @@ class Session:
     def close(self) -> None:
         """Release pooled connections; later calls raise."""
         self._closed = True
+        self._close_obs()
         self._http.close()
         self._http_once.close()
 

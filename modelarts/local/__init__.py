@@ -17,7 +17,10 @@ cached key and project rows, ``store`` SQLite, ``jobstore`` job rows,
 ``joblist`` the job list query, ``jobs`` the training-job backend,
 ``validation`` request checks, ``views`` response shapes,
 ``runner``/``launcher``/``processes`` job processes, ``logs`` log files,
-``obs`` OBS paths, ``catalog`` flavors and engines, ``testing`` the Python
+``obs`` OBS paths and the job bucket check, ``obs_wsgi`` the OBS endpoint
+(``obs_auth`` its signatures, ``obs_buckets`` owners, ``obs_objects`` files,
+``obs_multipart`` multipart uploads, ``obs_errors`` its XML errors,
+``obs_server`` its listener), ``catalog`` flavors and engines, ``testing`` the Python
 API, ``client`` a tiny signed client, ``cli``/``demo`` the command line.
 """
 

@@ -28,6 +28,7 @@ from modelarts.local.gateway import MAX_BODY_BYTES, Gateway
 from modelarts.local.iam import IAM
 from modelarts.local.jobs import TrainingJobs
 from modelarts.local.jobstore import JobStore
+from modelarts.local.obs_buckets import Buckets
 from modelarts.local.runner import JobFiles, Runner
 from modelarts.local.store import Database
 from modelarts.local.v2_jobs import TrainingJobsV2
@@ -92,6 +93,12 @@ class App:
         self.jobs = TrainingJobs(self.store, self.runner)
         self.jobs_v2 = TrainingJobsV2(self.store, self.runner)
         self.credentials = self._main_credentials()
+        self.buckets = Buckets(self.db, self.files.obs_root, self._main_domain)
+
+    def _main_domain(self) -> str:
+        """The main account's domain id (owner of bucket directories with no owner record)."""
+        user = self.directory.user(self.db.get_meta("main_user_id") or "")
+        return str(user["domain_id"]) if user is not None else ""
 
     @property
     def credentials_file(self) -> Path:

@@ -112,12 +112,13 @@ def _serve(args: argparse.Namespace) -> int:
     try:
         notes = _add_principals(service, args)
         creds = service.credentials
+        print(f"modelarts-local OBS endpoint: {service.obs_endpoint}")
         print(f"modelarts-local serving on {service.endpoint}")
         print(f"  data dir:          {service.data_dir}")
         print(f"  credentials file:  {service.credentials_file}")
         print(f"  account/user:      {creds.account} / {creds.username} (password in the credentials file)")
         print(f"  project:           {creds.project_id} ({creds.project_name}), region {creds.region_name}")
-        print(f"  OBS root:          {service.obs_root}")
+        print(f"  OBS endpoint:      {service.obs_endpoint} (files under {service.obs_root})")
         for note in notes:
             print(f"  {note}")
         print('  shell exports:     eval "$(modelarts-local env)"')
@@ -141,7 +142,7 @@ def _env(args: argparse.Namespace) -> int:
         print(f"no modelarts-local service is running on {data_dir}; start one with: modelarts-local serve", file=sys.stderr)
         return 1
     creds = read_credentials_file(info["credentials_file"])
-    for name, value in notebook_env(info["endpoint"], creds, info["credentials_file"]).items():
+    for name, value in notebook_env(info["endpoint"], creds, info["credentials_file"], info.get("obs_endpoint")).items():
         print(f"export {name}={shlex.quote(value)}")
     return 0
 

@@ -89,7 +89,7 @@ def _watch(job: Any, log_file: str, total: int, stop_at: int, out: TextIO, poll:
 def _session(service: LocalService) -> Session:
     creds = service.credentials
     Session.set_endpoint(iam_endpoint=service.endpoint, modelarts_endpoint=service.endpoint,
-                         obs_endpoint=service.endpoint, region_name=creds.region_name)  # fmt: skip
+                         obs_endpoint=service.obs_endpoint, region_name=creds.region_name)  # fmt: skip
     return Session(access_key=creds.access_key, secret_key=creds.secret_key,
                    project_id=creds.project_id, region_name=creds.region_name)  # fmt: skip
 

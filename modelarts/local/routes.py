@@ -20,6 +20,7 @@ import attrs
 from modelarts.local import catalog
 from modelarts.local.errors import ApiMethodNotFound, ApiNotFound, InvalidArgument, KeystoneBadRequest, ParameterError
 from modelarts.local.gateway import Principal
+from modelarts.local.obs import check_job_buckets, claim_job_buckets, v1_job_urls
 from modelarts.local.v2_routes import V2_ROUTES
 from modelarts.local.validation import integer, text
 
@@ -111,7 +112,17 @@ def iam_projects(app: "App", req: Request) -> Dict[str, Any]:
 
 
 def create_job(app: "App", req: Request) -> Dict[str, Any]:
-    return app.jobs.create(req.params["project_id"], req.json())
+    return _with_buckets(app, req, lambda body: app.jobs.create(req.params["project_id"], body))
+
+
+def _with_buckets(app: "App", req: Request, create: Callable[[Any], Dict[str, Any]]) -> Dict[str, Any]:
+    """Refuse another account's OBS buckets, create, then claim the new buckets for the caller's account."""
+    assert req.principal is not None
+    body = req.json()
+    names = check_job_buckets(app.buckets, req.principal.domain_id, v1_job_urls(body))
+    result = create(body)
+    claim_job_buckets(app.buckets, req.principal.domain_id, names)
+    return result
 
 
 def list_jobs(app: "App", req: Request) -> Dict[str, Any]:
@@ -132,7 +143,8 @@ def list_versions(app: "App", req: Request) -> Dict[str, Any]:
 
 
 def create_version(app: "App", req: Request) -> Dict[str, Any]:
-    return app.jobs.create_version(req.params["project_id"], req.params["job_id"], req.json())
+    p = req.params
+    return _with_buckets(app, req, lambda body: app.jobs.create_version(p["project_id"], p["job_id"], body))
 
 
 def _version_op(name: str) -> Handler:

@@ -25,15 +25,20 @@ from typing import Any, Dict, List, Optional, Sequence
 import modelarts
 from modelarts.local.accounts import Credentials, read_credentials_file
 from modelarts.local.app import App, ServiceConfig
+from modelarts.local.obs_server import ObsServer
 from modelarts.local.server import LocalHTTPServer
 
 __all__ = ["LocalService", "LocalServiceProcess", "notebook_env"]
 
 _SERVING = re.compile(r"serving on (http://\S+)")
+_OBS = re.compile(r"OBS endpoint:\s+(http://\S+)")
 
 
-def notebook_env(endpoint: str, credentials: Credentials, credentials_file: "str | Path") -> Dict[str, str]:
-    """The environment variables of a ModelArts notebook, pointing at ``endpoint``."""
+def notebook_env(
+    endpoint: str, credentials: Credentials, credentials_file: "str | Path", obs_endpoint: Optional[str] = None
+) -> Dict[str, str]:
+    """The environment variables of a ModelArts notebook, pointing at ``endpoint``
+    (and at ``obs_endpoint`` for OBS, ``S3_ENDPOINT``)."""
     return {
         "NB_USER": "ma-user",
         "CREDENTIAL_PROFILES_FILE": str(credentials_file),
@@ -41,7 +46,7 @@ def notebook_env(endpoint: str, credentials: Credentials, credentials_file: "str
         "PROJECT_ID": credentials.project_id,
         "MA_ENDPOINT": endpoint,
         "IAM_ENDPOINT": endpoint,
-        "S3_ENDPOINT": endpoint,
+        "S3_ENDPOINT": obs_endpoint or endpoint,
     }
 
 
@@ -70,6 +75,7 @@ class LocalService:
         self.kill_jobs_on_close = kill_jobs_on_close
         self.app: Optional[App] = None
         self._server: Optional[LocalHTTPServer] = None
+        self._obs: Optional[ObsServer] = None
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -83,10 +89,22 @@ class LocalService:
         except BaseException:
             app.close()
             raise
+        try:
+            obs = ObsServer(app, self.config.host)
+        except BaseException:
+            server.close()
+            app.close()
+            raise
         app.start()
         server.start()
-        self.app, self._server = app, server
-        info = {"endpoint": server.endpoint, "pid": os.getpid(), "credentials_file": str(app.credentials_file)}
+        obs.start()
+        self.app, self._server, self._obs = app, server, obs
+        info = {
+            "endpoint": server.endpoint,
+            "obs_endpoint": obs.endpoint,
+            "pid": os.getpid(),
+            "credentials_file": str(app.credentials_file),
+        }
         (self.data_dir / "server.json").write_text(json.dumps(info), encoding="utf-8")
         return self
 
@@ -95,9 +113,11 @@ class LocalService:
         if self.app is None or self._server is None:
             return
         self._server.close()
+        if self._obs is not None:
+            self._obs.close()
         (self.data_dir / "server.json").unlink(missing_ok=True)
         self.app.close(kill_jobs=self.kill_jobs_on_close if kill_jobs is None else kill_jobs)
-        self.app, self._server = None, None
+        self.app, self._server, self._obs = None, None, None
 
     def __enter__(self) -> "LocalService":
         return self.start()
@@ -123,6 +143,13 @@ class LocalService:
         return self._server.endpoint
 
     @property
+    def obs_endpoint(self) -> str:
+        """The local OBS endpoint (its own listener), e.g. ``http://127.0.0.1:PORT``."""
+        self._require()
+        assert self._obs is not None
+        return self._obs.endpoint
+
+    @property
     def credentials(self) -> Credentials:
         return self._require().credentials
 
@@ -137,7 +164,7 @@ class LocalService:
 
     def env(self) -> Dict[str, str]:
         """Environment variables that make a plain ``Session()`` use this service."""
-        return notebook_env(self.endpoint, self.credentials, self.credentials_file)
+        return notebook_env(self.endpoint, self.credentials, self.credentials_file, self.obs_endpoint)
 
     # -- more principals --------------------------------------------------------------------
 
@@ -177,6 +204,7 @@ class LocalServiceProcess:
         self.process: Optional["subprocess.Popen[str]"] = None
         self._reader = threading.Thread()
         self.endpoint = ""
+        self.obs_endpoint = ""
         self.output: List[str] = []
 
     def start(self) -> "LocalServiceProcess":
@@ -203,6 +231,9 @@ class LocalServiceProcess:
         assert self.process is not None and self.process.stdout is not None
         for line in self.process.stdout:
             self.output.append(line)
+            obs = _OBS.search(line)
+            if obs:
+                self.obs_endpoint = obs.group(1)
             match = _SERVING.search(line)
             if match and not found.is_set():
                 self.endpoint = match.group(1)
@@ -223,7 +254,7 @@ class LocalServiceProcess:
         return read_credentials_file(self.credentials_file)
 
     def env(self) -> Dict[str, str]:
-        return notebook_env(self.endpoint, self.credentials, self.credentials_file)
+        return notebook_env(self.endpoint, self.credentials, self.credentials_file, self.obs_endpoint or None)
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """Send ``sig`` (default SIGKILL: a crash) and reap the process."""

@@ -48,7 +48,7 @@ def make_session(service: Any, errors: str = "raise") -> Session:
     """A documented AK/SK Session pointed at the local service with ``Session.set_endpoint``."""
     creds = service.credentials
     Session.set_endpoint(iam_endpoint=service.endpoint, modelarts_endpoint=service.endpoint,
-                         obs_endpoint=service.endpoint, region_name=creds.region_name)  # fmt: skip
+                         obs_endpoint=service.obs_endpoint, region_name=creds.region_name)  # fmt: skip
     return Session(access_key=creds.access_key, secret_key=creds.secret_key, project_id=creds.project_id,
                    region_name=creds.region_name, errors=errors)  # fmt: skip
 

@@ -175,6 +175,21 @@ cases("Session.request", {
 }, lambda n, v: session().request(**{**REQUEST, n: v}))
 cases("Session.auth_headers_for", request_args, lambda n, v: session().auth_headers_for(**{**REQUEST, n: v}))
 
+BAD_BUCKET = st.one_of(NON_STR, BLANK, st.sampled_from(["ab", "Bucket", "a_b", "-ab", "ab-", "a..b", "x" * 64]))
+BAD_BUCKET_PATH = st.one_of(NON_STR, st.sampled_from(["", "/", "//", "/Bad_Bucket/x", "/b/../x", "/bkt//x",
+                                                      "obs://ab/x", "/bkt/a\x00"]))
+BAD_LOCAL = st.one_of(st.booleans(), st.integers(), st.floats(), st.binary(max_size=4), st.just(object()),
+                      st.just([]), st.lists(st.integers(), min_size=1, max_size=2), st.just(""))
+cases("Session.upload_data", {"bucket_path": BAD_BUCKET_PATH, "path": BAD_LOCAL},
+      lambda n, v: session().upload_data(**{"bucket_path": "/bkt/dir/", "path": "setup.cfg", n: v}))
+cases("Session.download_data", {"bucket_path": BAD_BUCKET_PATH, "path": BAD_LOCAL.filter(lambda v: v != [])},
+      lambda n, v: session().download_data(**{"bucket_path": "/bkt/dir/x.txt", "path": "/tmp/x.txt", n: v}))
+cases("Session.create_bucket", {"bucket": BAD_BUCKET}, lambda n, v: session().create_bucket(v))
+cases("Session.delete_bucket", {"bucket": BAD_BUCKET}, lambda n, v: session().delete_bucket(v))
+cases("Session.create_directory", {"bucket": BAD_BUCKET, "directory": st.one_of(NON_STR, st.sampled_from(
+    ["", "/", "//", "a/../b", "a//b"]))},
+      lambda n, v: session().create_directory(**{"bucket": "bkt", "directory": "/dir1/", n: v}))
+
 optional_str = NON_STR.filter(lambda v: v is not None)
 cases("Estimator", {
     "train_instance_count": BAD_COUNT, "output_path": BAD_OBS, "code_dir": BAD_OBS, "boot_file": BAD_OBS,
@@ -279,7 +294,8 @@ def test_every_public_method_is_covered() -> None:
     without_arguments = {"close", "refresh", "get_job_info", "get_job_log_file_list", "stop_job_version",
                          "delete_job_version", "get_job_version_info", "get_job_version_object_list",
                          "get_train_instance_types", "get_framework_list", "get_built_in_algorithms",
-                         "clear_endpoint", "from_created", "session"}  # no arguments, or only flags/a session
+                         "clear_endpoint", "from_created", "session",
+                         "default_bucket", "get_obs_client"}  # no arguments, or only flags/a session
     for cls in (Session, Estimator, TrainingJob):
         for attr in dir(cls):
             if attr.startswith("_") or not callable(getattr(cls, attr)) or attr in without_arguments:

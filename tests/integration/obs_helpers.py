@@ -1,0 +1,76 @@
+"""Helpers for the local OBS tests: ObsClient factories and hand-signed requests.
+
+Signing by hand uses esdk-obs-python's own signer (``obs.auth.Authentication``
+with the OBS or V2 header adapter), so forged or re-dated requests differ from
+what ObsClient sends only in the part under test.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any, Dict, Optional
+
+import obs
+import requests
+from obs import auth as obs_auth
+from obs import convertor
+
+from modelarts.local import Credentials
+
+__all__ = ["client", "obs_mode_client", "signed", "temporary_credentials"]
+
+
+def client(endpoint: str, creds: Credentials, **kwargs: Any) -> obs.ObsClient:
+    """ObsClient as a user builds it for an IP endpoint (path style, V2 signatures)."""
+    token = creds.security_token or None
+    return obs.ObsClient(access_key_id=creds.access_key, secret_access_key=creds.secret_key, security_token=token,
+                         server=endpoint, max_retry_count=0, **kwargs)
+
+
+def obs_mode_client(endpoint: str, creds: Credentials) -> obs.ObsClient:
+    """ObsClient switched to OBS signing (``OBS ak:sig``, ``x-obs-*`` headers), as it is after a
+    successful ``HEAD /?apiversion`` negotiation against a host-name endpoint."""
+    result = client(endpoint, creds)
+    result.signature = "obs"
+    result.ha = convertor.Adapter("obs")
+    result.convertor = convertor.Convertor("obs", result.ha)
+    return result
+
+
+def signed(
+    method: str,
+    url_path: str,
+    creds: Credentials,
+    endpoint: str,
+    *,
+    scheme: str = "v2",
+    when: Optional[_dt.datetime] = None,
+    headers: Optional[Dict[str, str]] = None,
+    secret: Optional[str] = None,
+    data: bytes = b"",
+) -> requests.Response:
+    """``method url_path`` signed with ObsClient's signer (``scheme`` ``v2`` or ``obs``) at ``when``."""
+    adapter = convertor.Adapter(scheme)
+    moment = when or _dt.datetime.now(_dt.timezone.utc)
+    all_headers = {"Date": moment.strftime("%a, %d %b %Y %H:%M:%S GMT"), **(headers or {})}
+    bucket, _, key = url_path.lstrip("/").partition("/")
+    signer = obs_auth.Authentication(creds.access_key, secret or creds.secret_key, True, adapter, "127.0.0.1", False)
+    all_headers["Authorization"] = signer.doAuth(method, bucket, key, {}, all_headers)["Authorization"]
+    return requests.request(method, endpoint + url_path, headers=all_headers, data=data, timeout=30)
+
+
+def temporary_credentials(endpoint: str, creds: Credentials) -> Credentials:
+    """A temporary AK/SK + security token obtained from the local IAM (password → token → securitytokens)."""
+    user = {"name": creds.username, "password": creds.password, "domain": {"name": creds.account}}
+    login = {"auth": {"identity": {"methods": ["password"], "password": {"user": user}},
+                      "scope": {"project": {"id": creds.project_id}}}}
+    token = requests.post(endpoint + "/v3/auth/tokens", json=login, timeout=30).headers["X-Subject-Token"]
+    body = {"auth": {"identity": {"methods": ["token"], "token": {"duration_seconds": 900}}}}
+    answer = requests.post(endpoint + "/v3.0/OS-CREDENTIAL/securitytokens", json=body,
+                           headers={"X-Auth-Token": token}, timeout=30)
+    answer.raise_for_status()
+    cred = answer.json()["credential"]
+    fields = {name: getattr(creds, name) for name in ("account", "username", "password", "project_id",
+                                                       "region_name", "user_id", "domain_id")}
+    return Credentials(access_key=cred["access"], secret_key=cred["secret"], security_token=cred["securitytoken"],
+                       **fields)
