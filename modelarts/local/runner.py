@@ -6,11 +6,16 @@ One supervisor thread ticks every ``poll_interval`` seconds:
   rest, when the launcher (:mod:`modelarts.local.launcher`) is started in its
   own session with one process per worker;
 * RUNNING → COMPLETED / FAILED when the launcher exits (from the exit codes it
-  recorded); KILLING → KILLED, with SIGKILL to the group once the stop grace
-  period has passed.
+  recorded); KILLING → KILLED once the launcher has ended the job's whole
+  process tree (it SIGKILLs it itself when the stop grace has passed).
 
 A stop request is handled at once in the caller's thread: a queued version is
 CANCELED, a running one becomes KILLING and its group gets SIGTERM.
+
+Isolation (see the threat model in :mod:`modelarts.local`): the job's code
+and inputs are staged into its own work directory, it starts with a scrubbed
+environment and, when the service runs as root, as an unprivileged uid of its
+own; outputs are copied back to their OBS path when it ends.
 
 On start the supervisor re-adopts what the database says is in flight: live
 launchers (checked against their recorded start time) are watched again,
@@ -21,12 +26,16 @@ a half-done stop is finished.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
+import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -41,7 +50,7 @@ from modelarts.local.logs import log_file_names
 from modelarts.local.obs import ObsPathError, local_path
 from modelarts.states import JobState
 
-__all__ = ["JobFiles", "Runner"]
+__all__ = ["JOB_UID_BASE", "JOB_UID_SPAN", "JobFiles", "Runner"]
 
 log = logging.getLogger(__name__)
 _S = JobState
@@ -52,11 +61,32 @@ _S = JobState
 _DETACHED: Dict[int, "subprocess.Popen[bytes]"] = {}
 
 
+#: Jobs of a root service run as uid/gid ``JOB_UID_BASE + version_id % JOB_UID_SPAN``:
+#: a user of their own, with no supplementary groups (ModelArts runs training
+#: as the unprivileged ``ma-user``).
+JOB_UID_BASE = 200_000
+JOB_UID_SPAN = 100_000
+
+
+def _default_work_root(data_dir: Path) -> Path:
+    """Where job work directories live.
+
+    A root service keeps its data directory private (0700), so jobs run
+    under a root-owned, search-only (0711) directory of the temp dir, one
+    per data directory.  An unprivileged service uses ``<data-dir>/work``.
+    """
+    if os.geteuid() != 0:
+        return data_dir / "work"
+    tag = hashlib.sha256(str(data_dir).encode("utf-8")).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"modelarts-local-work-{tag}"
+
+
 @attrs.frozen
 class JobFiles:
     """Where the files of the service and of each version live."""
 
     data_dir: Path
+    work_root: Path = attrs.field(default=attrs.Factory(lambda self: _default_work_root(self.data_dir), takes_self=True))
 
     @property
     def obs_root(self) -> Path:
@@ -68,8 +98,20 @@ class JobFiles:
     def run_dir(self, version_id: int) -> Path:
         return self.data_dir / "runs" / str(version_id)
 
+    def work_dir(self, version_id: int) -> Path:
+        """The version's work directory: ``job/`` (the job's own files) and the runtime mount point."""
+        return self.work_root / str(version_id)
+
+    def prepare_work_root(self) -> None:
+        """Create the work root, refusing one that is not a plain directory of ours."""
+        self.work_root.mkdir(mode=0o711, parents=True, exist_ok=True)
+        info = os.lstat(self.work_root)
+        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
+            raise OSError(f"{self.work_root} is not a directory owned by this service")
+        os.chmod(self.work_root, 0o711)
+
     def remove(self, version_id: int) -> None:
-        for path in (self.log_dir(version_id), self.run_dir(version_id)):
+        for path in (self.log_dir(version_id), self.run_dir(version_id), self.work_dir(version_id)):
             shutil.rmtree(path, ignore_errors=True)
 
 
@@ -95,6 +137,31 @@ def _data_url(config: Dict[str, Any]) -> str:
     return obs[0] if obs else ""
 
 
+#: The launcher SIGKILLs a stopped job's tree itself after the stop grace; the
+#: service SIGKILLs the launcher's group only if it is still there this much later.
+KILL_BACKSTOP = 5.0
+
+#: The only environment a job starts with (plus ``DLS_*`` and its parameters).
+_JOB_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+def _job_env(job_dir: Path, config: Dict[str, Any]) -> Dict[str, str]:
+    """A scrubbed environment: nothing of the service's variables or secrets."""
+    return {
+        "PATH": os.path.dirname(sys.executable) + os.pathsep + _JOB_PATH,
+        "HOME": str(job_dir),
+        "TMPDIR": str(job_dir / "tmp"),
+        "LANG": "C.UTF-8",
+        "PYTHONUNBUFFERED": "1",
+        "DLS_TASK_NUMBER": str(config["worker_server_num"]),
+    }
+
+
+def _launcher_env() -> Dict[str, str]:
+    """The launcher's environment: it needs no secret either."""
+    return {"PATH": _JOB_PATH, "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
+
+
 class Runner:
     """Starts, watches, stops and re-adopts job processes."""
 
@@ -106,8 +173,11 @@ class Runner:
         queue_delay: float = 0.5,
         poll_interval: float = 0.05,
         clock: Callable[[], float] = time.time,
+        job_uid_base: Optional[int] = None,
     ) -> None:
+        """``job_uid_base`` defaults to :data:`JOB_UID_BASE` when the service runs as root."""
         self.jobs = jobs
+        self.job_uid_base = job_uid_base if job_uid_base is not None else (JOB_UID_BASE if os.geteuid() == 0 else None)
         self.files = files
         self.stop_grace = stop_grace
         self.queue_delay = queue_delay
@@ -179,7 +249,7 @@ class Runner:
                 return _S.CANCELED
             now = self.clock()
             self._set(active, _S.KILLING, stop_requested_at=now)
-            active.kill_at = now + self.stop_grace
+            active.kill_at = now + self.stop_grace + KILL_BACKSTOP
             processes.signal_group(active.pid, active.proc_start, signal.SIGTERM)
             return _S.KILLING
 
@@ -221,7 +291,7 @@ class Runner:
         if not self._alive(active):
             self._finish(active)
         elif active.kill_at is not None and now >= active.kill_at:
-            log.info("version %s ignored SIGTERM for %.1fs; sending SIGKILL", active.version_id, self.stop_grace)
+            log.warning("the launcher of version %s did not end after its stop; SIGKILL to its group", active.version_id)
             processes.signal_group(active.pid, active.proc_start, signal.SIGKILL)
             active.kill_at = None
 
@@ -238,38 +308,66 @@ class Runner:
             self._active.pop(version_id, None)
             return
         run_dir = self.files.run_dir(version_id)
+        read_fd = write_fd = -1
         try:
             spec = self._spec(row, run_dir)
             spec_path = run_dir / "spec.json"
             spec_path.write_text(json.dumps(spec), encoding="utf-8")
+            read_fd, write_fd = os.pipe()
             with open(run_dir / "launcher.log", "ab") as out:
                 popen = subprocess.Popen(
-                    [sys.executable, launcher.__file__, str(spec_path)],
+                    [sys.executable, launcher.__file__, str(spec_path), "--go-fd", str(read_fd)],
                     start_new_session=True,
                     stdin=subprocess.DEVNULL,
                     stdout=out,
                     stderr=subprocess.STDOUT,
                     close_fds=True,
+                    pass_fds=(read_fd,),
+                    env=_launcher_env(),
                 )
         except (OSError, ObsPathError) as exc:
+            for fd in (read_fd, write_fd):
+                if fd >= 0:
+                    os.close(fd)
             log.warning("version %s could not be submitted: %s", version_id, exc)
             self._append_log(row, f"[ModelArts Service Log] the job could not be submitted: {exc}")
             self._set(active, _S.SUBMIT_FAILED)
             return
+        os.close(read_fd)
         active.popen, active.pid = popen, popen.pid
         active.proc_start = processes.start_time(popen.pid)
-        self._set(
-            active, _S.RUNNING, pid=popen.pid, proc_start=active.proc_start, start_time=int(self.clock() * 1000)
-        )
+        try:
+            # The launch is recorded before the launcher may start anything: a
+            # service killed before the go-ahead leaves a launcher that exits.
+            self._set(
+                active, _S.RUNNING, pid=popen.pid, proc_start=active.proc_start, start_time=int(self.clock() * 1000)
+            )
+        finally:
+            with contextlib.suppress(OSError):
+                os.write(write_fd, b"1")
+            os.close(write_fd)
+
+    def _uid(self, version_id: int) -> Optional[int]:
+        if self.job_uid_base is None:
+            return None
+        return self.job_uid_base + version_id % JOB_UID_SPAN
 
     def _spec(self, row: Any, run_dir: Path) -> Dict[str, Any]:
         config = json.loads(row["config"])
+        version_id = row["version_id"]
         run_dir.mkdir(parents=True, exist_ok=True)
         status_file = run_dir / "status.json"
         status_file.unlink(missing_ok=True)
+        self.files.prepare_work_root()
+        work = self.files.work_dir(version_id)
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(mode=0o711)
+        job_dir = work / "job"
         root = self.files.obs_root
-        cwd = str(run_dir)
-        env = {"PYTHONUNBUFFERED": "1", "DLS_TASK_NUMBER": str(config["worker_server_num"])}
+        cwd = job_dir
+        env = _job_env(job_dir, config)
+        stage_in: List[Dict[str, str]] = []
+        copy_back: List[Dict[str, str]] = []
         error = ""
         if config["user_image_url"]:
             argv = ["/bin/sh", "-c", config["user_command"]]
@@ -277,31 +375,50 @@ class Runner:
         elif config["boot_file_url"]:
             boot = local_path(root, config["boot_file_url"])
             app = local_path(root, config["app_url"])
-            cwd = str(app) if app.is_dir() else cwd
-            argv = [sys.executable, str(boot)] + [f"--{p['label']}={p['value']}" for p in config["parameter"]]
+            code = job_dir / "code"
+            stage_in.append({"source": str(app), "target": str(code)})
+            cwd = code if app.is_dir() else job_dir
+            staged_boot = code / boot.relative_to(app) if app.is_dir() else code / boot.name
+            argv = [sys.executable, str(staged_boot)] + [f"--{p['label']}={p['value']}" for p in config["parameter"]]
             for key, url in (("data_url", _data_url(config)), ("train_url", config["train_url"])):
-                if url:
-                    path = local_path(root, url)
-                    if key == "train_url":
-                        path.mkdir(parents=True, exist_ok=True)
-                    argv.append(f"--{key}={path}{'/' if url.endswith('/') else ''}")
+                if not url:
+                    continue
+                source = local_path(root, url)
+                target = job_dir / ("output" if key == "train_url" else "data")
+                if key == "train_url":
+                    copy_back.append({"source": str(target), "target": str(source), "url": url})
+                else:
+                    stage_in.append({"source": str(source), "target": str(target)})
+                argv.append(f"--{key}={target}{'/' if url.endswith('/') else ''}")
             if not boot.is_file():
-                error = f"boot file {config['boot_file_url']} does not exist (looked for {boot})"
+                error = f"boot file {config['boot_file_url']} does not exist"
         else:
             argv = []
             error = f"built-in algorithm {config['model_id']} cannot run in the local service; give app_url and boot_file_url"
         names = log_file_names(row["job_name"], config["worker_server_num"])
+        uid = self._uid(version_id)
         workers = [
             {
                 "index": index,
                 "argv": argv,
-                "log": str(self.files.log_dir(row["version_id"]) / name),
+                "log": str(self.files.log_dir(version_id) / name),
                 "env": dict(env, DLS_TASK_INDEX=str(index)),
                 "error": error,
             }
             for index, name in enumerate(names)
         ]
-        return {"workers": workers, "cwd": cwd, "status_file": str(status_file)}
+        return {
+            "workers": workers,
+            "cwd": str(cwd),
+            "job_dir": str(job_dir),
+            "runtime_dir": str(work / "python"),
+            "stage_in": stage_in,
+            "copy_back": copy_back,
+            "uid": uid,
+            "gid": uid,
+            "stop_grace": self.stop_grace,
+            "status_file": str(status_file),
+        }
 
     def _append_log(self, row: Any, text: str) -> None:
         config = json.loads(row["config"])
@@ -355,5 +472,5 @@ class Runner:
             log.info("re-adopted version %s (pid %s, %s)", active.version_id, active.pid, state.name)
             if state is _S.KILLING:
                 requested = row["stop_requested_at"] or self.clock()
-                active.kill_at = requested + self.stop_grace
+                active.kill_at = requested + self.stop_grace + KILL_BACKSTOP
                 processes.signal_group(active.pid, active.proc_start, signal.SIGTERM)

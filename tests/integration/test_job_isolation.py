@@ -1,0 +1,96 @@
+"""Job isolation: a hostile job reads none of the service's secrets, other logs or other buckets."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from modelarts.local import LocalService
+from modelarts.states import JobState
+
+PROBE = """
+import os, sys
+targets = sys.argv[1:]
+print("UID", os.getuid(), "GID", os.getgid(), "GROUPS", os.getgroups())
+print("ENV", sorted(os.environ))
+for path in targets:
+    try:
+        with open(path, "rb") as handle:
+            print("READ", path, handle.read(4000))
+    except OSError as exc:
+        print("DENIED", path, type(exc).__name__)
+"""
+
+
+def _text(api: Any, job: Any) -> str:
+    return api.log(job["job_id"], job["version_id"], f"job-{job['job_name']}.0", lines=500, base_line=0)["content"]
+
+
+def test_second_account_job_cannot_read_secrets_or_other_logs(
+    local_service: LocalService, api: Any, bucket: Any, helpers: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MODELARTS_SERVICE_SECRET", "s3cr3t-in-the-service-environment")
+    main = local_service.credentials
+    # Account A runs a job whose log holds something private.
+    job_a = helpers.create_job(api, bucket, "print('private-of-account-a', flush=True)\n")
+    helpers.wait_status(api, job_a, JobState.COMPLETED)
+    data_dir = local_service.data_dir
+    log_a = data_dir / "logs" / str(job_a["version_id"]) / f"job-{job_a['job_name']}.0"
+    secret_script = bucket.write("src/secret.py", "TOKEN = 'code-of-account-a'\n")
+    # Account B tries the attack of the report, with relative and absolute paths.
+    other = local_service.add_account(helpers.unique("acct"))
+    api_b = helpers.Api(local_service.endpoint, other)
+    bucket_b = helpers.Bucket(local_service.obs_root, helpers.unique("bucket"))
+    targets = [
+        "../../credentials.ini",
+        "../../state.db",
+        str(data_dir / "credentials.ini"),
+        str(data_dir / "state.db"),
+        str(log_a),
+        str(local_service.obs_root / secret_script.lstrip("/")),
+        f"/proc/{os.getpid()}/environ",
+    ]
+    params = [{"label": f"t{index}", "value": target} for index, target in enumerate(targets)]
+    job_b = helpers.create_job(api_b, bucket_b, PROBE + "\n", parameter=params)
+    helpers.wait_status(api_b, job_b, JobState.COMPLETED, JobState.FAILED)
+    text = _text(api_b, job_b)
+    assert "READ" not in text, text
+    for secret in (main.secret_key, main.password, other.secret_key, "private-of-account-a", "code-of-account-a",
+                   "s3cr3t-in-the-service-environment"):
+        assert secret not in text
+    assert "MODELARTS_SERVICE_SECRET" not in text and "PYTHONPATH" not in text
+    if os.geteuid() == 0:
+        uid_line = next(line for line in text.splitlines() if line.startswith("UID "))
+        assert not uid_line.startswith("UID 0 "), uid_line
+        assert "GROUPS [0" not in uid_line
+
+
+def test_shell_job_of_the_report_reads_nothing(local_service: LocalService, helpers: Any) -> None:
+    other = local_service.add_account(helpers.unique("acct"))
+    api_b = helpers.Api(local_service.endpoint, other)
+    bucket_b = helpers.Bucket(local_service.obs_root, helpers.unique("bucket"))
+    response = api_b.post(
+        "/v1/{project_id}/training-jobs",
+        json={
+            "job_name": helpers.unique("shell"),
+            "config": {
+                "worker_server_num": 1,
+                "user_image_url": "swr/x:1",
+                "user_command": "cat ../../credentials.ini ../../logs/*/* ../../../credentials.ini; id -u; env",
+                "data_url": bucket_b.url("data/"),
+                "train_url": bucket_b.url("out/"),
+                "spec_id": 1,
+            },
+        },
+    )
+    job = api_b.ok(response)
+    helpers.wait_status(api_b, job, JobState.COMPLETED, JobState.FAILED)
+    text = _text(api_b, job)
+    creds = local_service.credentials
+    assert creds.secret_key not in text and creds.password not in text and other.secret_key not in text
+    assert "default_secret_access_key" not in text
+    if os.geteuid() == 0:
+        ids = [line for line in text.splitlines() if line.strip().isdigit()]
+        assert ids and ids[0].strip() != "0", text
