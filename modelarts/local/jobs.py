@@ -12,7 +12,7 @@ import json
 from typing import Any, Dict, List, Mapping
 
 from modelarts.local import views
-from modelarts.local.errors import InvalidArgument, JobNotFound, JobStillRunning, ServiceError, VersionNotFound
+from modelarts.local.errors import InternalError, InvalidArgument, JobNotFound, JobStillRunning, ServiceError, VersionNotFound
 from modelarts.local.joblist import list_jobs
 from modelarts.local.jobstore import JobStore
 from modelarts.local.logs import log_file_names, read_window, resolve_log_file
@@ -69,9 +69,20 @@ class TrainingJobs:
         for name in log_file_names(row["job_name"], config["worker_server_num"]):
             (log_dir / name).touch()
 
-    def _start(self, row: Any) -> Dict[str, Any]:
-        self._prepare_logs(row)
-        self.runner.submit(row["version_id"])
+    def _start(self, row: Any, first_version: bool) -> Dict[str, Any]:
+        """Prepare and queue a version just inserted; undo the insert if that fails."""
+        try:
+            self._prepare_logs(row)
+            self.runner.submit(row["version_id"])
+        except Exception as exc:
+            with self.runner.hold():
+                if first_version:
+                    self.store.delete_job(row["job_id"])
+                else:
+                    self.store.delete_version(row["version_id"])
+                self.runner.forget(row["version_id"])
+            self.runner.files.remove(row["version_id"])
+            raise InternalError(f"the job could not be set up and was not created ({type(exc).__name__})") from exc
         return row
 
     # -- jobs -------------------------------------------------------------------------
@@ -84,7 +95,7 @@ class TrainingJobs:
         workspace = text(body.get("workspace_id"), "workspace_id", 64, default="0")
         config = parse_config(body.get("config"))
         row = self.store.create_job(project_id, name, desc, workspace, config)
-        return views.created(self._start(row))
+        return views.created(self._start(row, first_version=True))
 
     def list(self, project_id: str, query: Mapping[str, str]) -> Dict[str, Any]:
         now = self.store.now_ms()
@@ -153,7 +164,7 @@ class TrainingJobs:
         if body.get("job_desc") is not None:
             self.store.update_description(job["job_id"], parse_job_desc(body.get("job_desc")))
         row = self.store.create_version(job["job_id"], pre, job["job_desc"], config)
-        return views.created(self._start(row), resource_id=False)
+        return views.created(self._start(row, first_version=False), resource_id=False)
 
     def delete_version(self, project_id: str, job_id: str, version_id: str) -> Dict[str, Any]:
         with self.runner.hold():

@@ -238,6 +238,11 @@ class Runner:
         with self._lock:
             self._active[version_id] = _Active(version_id, _S.INIT, self.clock())
 
+    def forget(self, version_id: int) -> None:
+        """Stop tracking a version that was rolled back before it ever ran."""
+        with self._lock:
+            self._active.pop(version_id, None)
+
     def stop(self, version_id: int) -> JobState:
         """Cancel a queued version or start killing a running one; the new state."""
         with self._lock:
@@ -273,13 +278,30 @@ class Runner:
         now = self.clock()
         with self._lock:
             for active in list(self._active.values()):
-                waited = now - active.queued_at
-                if active.state is _S.INIT and waited >= self.queue_delay / 2:
-                    self._set(active, _S.WAITING)
-                elif active.state is _S.WAITING and waited >= self.queue_delay:
-                    self._launch(active)
-                elif active.state in (_S.RUNNING, _S.KILLING):
-                    self._watch(active, now)
+                try:
+                    self._step(active, now)
+                except Exception:  # one broken version must not stall the others
+                    log.exception("version %s: supervisor step failed", active.version_id)
+                    self._give_up(active)
+
+    def _step(self, active: _Active, now: float) -> None:
+        waited = now - active.queued_at
+        if active.state is _S.INIT and waited >= self.queue_delay / 2:
+            self._set(active, _S.WAITING)
+        elif active.state is _S.WAITING and waited >= self.queue_delay:
+            self._launch(active)
+        elif active.state in (_S.RUNNING, _S.KILLING):
+            self._watch(active, now)
+
+    def _give_up(self, active: _Active) -> None:
+        """A queued version whose launch broke ends SUBMIT_FAILED; others are retried next tick."""
+        if active.state not in (_S.INIT, _S.WAITING):
+            return
+        try:
+            self._set(active, _S.SUBMIT_FAILED)
+        except Exception:  # pragma: no cover - the database itself is failing
+            log.exception("version %s could not be marked SUBMIT_FAILED", active.version_id)
+            self._active.pop(active.version_id, None)
 
     @staticmethod
     def _alive(active: _Active) -> bool:
