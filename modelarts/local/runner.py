@@ -60,6 +60,10 @@ _S = JobState
 #: running" warnings from ``Popen.__del__``).
 _DETACHED: Dict[int, "subprocess.Popen[bytes]"] = {}
 
+#: Launchers whose launch could not be recorded: they exit without starting
+#: anything; kept here only so they are reaped (``poll``) instead of left zombies.
+_ABANDONED: List["subprocess.Popen[bytes]"] = []
+
 
 #: Jobs of a root service run as uid/gid ``JOB_UID_BASE + version_id % JOB_UID_SPAN``:
 #: a user of their own, with no supplementary groups (ModelArts runs training
@@ -275,6 +279,7 @@ class Runner:
     # -- the supervisor -------------------------------------------------------------
 
     def _tick(self) -> None:
+        _ABANDONED[:] = [popen for popen in _ABANDONED if popen.poll() is None]
         now = self.clock()
         with self._lock:
             for active in list(self._active.values()):
@@ -360,13 +365,18 @@ class Runner:
         active.proc_start = processes.start_time(popen.pid)
         try:
             # The launch is recorded before the launcher may start anything: a
-            # service killed before the go-ahead leaves a launcher that exits.
+            # service killed (or a write failing) before the go-ahead leaves a
+            # launcher that reads end-of-file and exits having started nothing.
             self._set(
                 active, _S.RUNNING, pid=popen.pid, proc_start=active.proc_start, start_time=int(self.clock() * 1000)
             )
-        finally:
             with contextlib.suppress(OSError):
                 os.write(write_fd, b"1")
+        except BaseException:
+            active.popen = active.pid = active.proc_start = None
+            _ABANDONED.append(popen)
+            raise
+        finally:
             os.close(write_fd)
 
     def _uid(self, version_id: int) -> Optional[int]:
