@@ -78,7 +78,13 @@ class App:
         self._lock_handle = self._lock_data_dir()
         self.db = Database(self.data_dir / "state.db")
         self.directory = Directory(self.db, config.region)
-        self.iam = IAM(self.directory, config.token_ttl, config.temp_credential_ttl)
+        self.iam = IAM(
+            self.directory,
+            config.token_ttl,
+            config.temp_credential_ttl,
+            lockout_threshold=config.lockout_threshold,
+            lockout_seconds=config.lockout_seconds,
+        )
         self.gateway = Gateway(
             self.directory, self.iam, lockout_threshold=config.lockout_threshold, lockout_seconds=config.lockout_seconds
         )

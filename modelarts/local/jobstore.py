@@ -14,7 +14,7 @@ import sqlite3
 import time
 from typing import Any, Callable, Dict, List, Optional
 
-from modelarts.local.errors import DuplicateJobName
+from modelarts.local.errors import DuplicateJobName, JobNotFound
 from modelarts.local.store import Database
 from modelarts.states import TRANSITIONS, JobState
 
@@ -54,8 +54,13 @@ class JobStore:
     def create_version(
         self, job_id: int, pre_version_id: Optional[int], job_desc: str, config: Dict[str, Any]
     ) -> sqlite3.Row:
-        """Insert the next version of ``job_id`` in INIT; the version row."""
+        """Insert the next version of ``job_id`` in INIT; the version row.
+
+        A job deleted meanwhile (a racing DELETE) is ``JobNotFound``.
+        """
         with self.db.transaction():
+            if self.db.scalar("SELECT 1 FROM jobs WHERE job_id = ?", (job_id,)) is None:
+                raise JobNotFound(job_id=job_id)
             count = self.db.scalar("SELECT COUNT(*) FROM versions WHERE job_id = ?", (job_id,))
             last = self.db.scalar("SELECT MAX(CAST(SUBSTR(version_name, 2) AS INTEGER)) FROM versions WHERE job_id = ?", (job_id,))
             number = max(int(count or 0), int(last or 0)) + 1
