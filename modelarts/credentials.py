@@ -132,7 +132,7 @@ def _read_profile(path: str) -> Mapping[str, str]:
         failure = _ini_error(path, exc, 0 if headed else 1)
     if failure is not None:  # raised outside the handler: no chained context quoting the line
         raise failure
-    values = {}
+    values: Dict[str, str] = {}
     for section in parser.sections():
         values.update(parser[section])
     return values

@@ -26,7 +26,7 @@ from modelarts.local.accounts import (
 )
 from modelarts.local.gateway import MAX_BODY_BYTES, Gateway
 from modelarts.local.iam import IAM
-from modelarts.local.jobs import TrainingJobs
+from modelarts.local.jobs import JOB_QUOTA, TrainingJobs
 from modelarts.local.jobstore import JobStore
 from modelarts.local.runner import JobFiles, Runner
 from modelarts.local.store import Database
@@ -63,6 +63,8 @@ class ServiceConfig:
     lockout_threshold: int = 5
     lockout_seconds: float = 300.0
     max_body_bytes: int = MAX_BODY_BYTES
+    job_quota: int = JOB_QUOTA
+    max_running_per_account: Optional[int] = None
     region: str = DEFAULT_REGION
     account: str = DEFAULT_ACCOUNT
 
@@ -92,9 +94,14 @@ class App:
         self.files = JobFiles(self.data_dir)
         self.files.obs_root.mkdir(exist_ok=True)
         self.runner = Runner(
-            self.store, self.files, config.stop_grace, config.queue_delay, config.poll_interval
+            self.store,
+            self.files,
+            config.stop_grace,
+            config.queue_delay,
+            config.poll_interval,
+            max_running_per_account=config.max_running_per_account,
         )
-        self.jobs = TrainingJobs(self.store, self.runner)
+        self.jobs = TrainingJobs(self.store, self.runner, job_quota=config.job_quota)
         self.credentials = self._main_credentials()
 
     @property

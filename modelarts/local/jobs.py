@@ -22,7 +22,8 @@ from modelarts.states import JobState
 
 __all__ = ["JOB_QUOTA", "TrainingJobs"]
 
-#: Reported as ``quotas``; ``job_count_limit`` is what is left of it.
+#: The default job quota of a project: reported as ``quotas`` (``job_count_limit``
+#: is what is left of it) and enforced on create with ``ModelArts.0116``.
 JOB_QUOTA = 1000
 
 
@@ -33,9 +34,11 @@ def _id(value: str, name: str) -> int:
 class TrainingJobs:
     """v1 training-job operations over the store and the runner."""
 
-    def __init__(self, store: JobStore, runner: Runner) -> None:
+    def __init__(self, store: JobStore, runner: Runner, job_quota: int = JOB_QUOTA) -> None:
+        """``job_quota``: most jobs a project may hold (``quotas`` in the list answer; enforced on create)."""
         self.store = store
         self.runner = runner
+        self.job_quota = job_quota
 
     # -- lookups --------------------------------------------------------------------
 
@@ -94,7 +97,7 @@ class TrainingJobs:
         desc = parse_job_desc(body.get("job_desc"))
         workspace = text(body.get("workspace_id"), "workspace_id", 64, default="0")
         config = parse_config(body.get("config"))
-        row = self.store.create_job(project_id, name, desc, workspace, config)
+        row = self.store.create_job(project_id, name, desc, workspace, config, quota=self.job_quota)
         return views.created(self._start(row, first_version=True))
 
     def list(self, project_id: str, query: Mapping[str, str]) -> Dict[str, Any]:
@@ -103,8 +106,8 @@ class TrainingJobs:
         return {
             "is_success": True,
             "job_total_count": page.matching,
-            "job_count_limit": max(0, JOB_QUOTA - page.total),
-            "quotas": JOB_QUOTA,
+            "job_count_limit": max(0, self.job_quota - page.total),
+            "quotas": self.job_quota,
             "jobs": [views.job_summary(row, now) for row in page.rows],
         }
 

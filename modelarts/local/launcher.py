@@ -41,8 +41,8 @@ from typing import Any, Dict, List, Optional
 if __package__:
     from modelarts.local import jobtree, staging
 else:  # run as a script: the sibling modules are on sys.path[0]
-    import jobtree  # type: ignore[no-redef]
-    import staging  # type: ignore[no-redef]
+    import jobtree  # type: ignore[import-not-found,no-redef]
+    import staging  # type: ignore[import-not-found,no-redef]
 
 __all__ = ["main", "run"]
 
@@ -66,7 +66,7 @@ def _identity(spec: Dict[str, Any]) -> Dict[str, Any]:
 def _runtime(spec: Dict[str, Any], log: Any) -> Optional[str]:
     """The interpreter path the job's user can run (binding it in when it cannot reach ours)."""
     uid, gid = spec.get("uid"), spec.get("gid")
-    if uid is None or os.geteuid() != 0 or staging.reachable(sys.executable, uid, gid):
+    if uid is None or gid is None or os.geteuid() != 0 or staging.reachable(sys.executable, uid, gid):
         return None
     mount_point = spec["runtime_dir"]
     if not staging.bind_runtime(sys.base_prefix, mount_point):
@@ -76,7 +76,9 @@ def _runtime(spec: Dict[str, Any], log: Any) -> Optional[str]:
 
 
 def _stage(spec: Dict[str, Any]) -> None:
-    job_dir = spec["job_dir"]
+    job_dir = spec.get("job_dir")
+    if not job_dir:
+        return
     os.makedirs(job_dir, mode=0o700, exist_ok=True)
     for name in ("tmp", "output"):
         os.makedirs(os.path.join(job_dir, name), exist_ok=True)
@@ -108,14 +110,15 @@ def _start(worker: Dict[str, Any], spec: Dict[str, Any], log: Any, python: Optio
     )
 
 
-def _wait_all(procs: List[Optional["subprocess.Popen[bytes]"]], grace: float) -> None:
+def _wait_all(procs: List[Optional["subprocess.Popen[bytes]"]], grace: float, own_process: bool) -> None:
     """Wait for every worker; after a stop, SIGKILL the tree once ``grace`` has passed."""
     killed = False
     while any(proc is not None and proc.poll() is None for proc in procs):
         if _stop_requested and not killed and time.monotonic() >= _stop_requested[0] + grace:
             jobtree.kill_tree(signal.SIGKILL)
             killed = True
-        jobtree.reap_children()
+        if own_process:
+            jobtree.reap_children()
         time.sleep(0.02)
 
 
@@ -125,9 +128,15 @@ def _on_stop(signum: int, frame: Any) -> None:
     jobtree.kill_tree(signal.SIGTERM)
 
 
-def run(spec: Dict[str, Any]) -> int:
-    """Run every worker of ``spec`` to the end; return the job's return code."""
-    jobtree.become_subreaper()
+def run(spec: Dict[str, Any], own_process: bool = False) -> int:
+    """Run every worker of ``spec`` to the end; return the job's return code.
+
+    ``own_process`` (the launcher script) makes this process the subreaper of
+    the job and SIGKILLs every descendant left at the end; called in-process
+    (tests) only the workers themselves are waited for.
+    """
+    if own_process:
+        jobtree.become_subreaper()
     logs = [open(worker["log"], "ab", buffering=0) for worker in spec["workers"]]
     procs: List[Optional["subprocess.Popen[bytes]"]] = []
     setup_error = ""
@@ -146,8 +155,9 @@ def run(spec: Dict[str, Any]) -> int:
         except OSError as exc:
             _note(log, f"worker {worker['index']} could not start: {exc}")
             procs.append(None)
-    _wait_all(procs, float(spec.get("stop_grace", 5.0)))
-    jobtree.sweep()  # nothing of the job outlives it
+    _wait_all(procs, float(spec.get("stop_grace", 5.0)), own_process)
+    if own_process:
+        jobtree.sweep()  # nothing of the job outlives it
     codes = []
     for worker, proc, log in zip(spec["workers"], procs, logs):
         code = proc.returncode if proc is not None else int(worker.get("error_code", 2))
@@ -192,7 +202,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     # so the workers start with the default disposition).
     signal.signal(signal.SIGTERM, _on_stop)
     signal.signal(signal.SIGINT, _on_stop)
-    returncode = run(spec)
+    returncode = run(spec, own_process=True)
     return 0 if returncode == 0 else 1
 
 

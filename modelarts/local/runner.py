@@ -44,6 +44,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 import attrs
 
 from modelarts.local import launcher, processes
+from modelarts.local.jobspec import JOB_UID_BASE, JOB_UID_SPAN, JobFiles, build_spec, launcher_env
 from modelarts.local.errors import NotTerminable
 from modelarts.local.jobstore import JobStore
 from modelarts.local.logs import log_file_names
@@ -65,60 +66,6 @@ _DETACHED: Dict[int, "subprocess.Popen[bytes]"] = {}
 _ABANDONED: List["subprocess.Popen[bytes]"] = []
 
 
-#: Jobs of a root service run as uid/gid ``JOB_UID_BASE + version_id % JOB_UID_SPAN``:
-#: a user of their own, with no supplementary groups (ModelArts runs training
-#: as the unprivileged ``ma-user``).
-JOB_UID_BASE = 200_000
-JOB_UID_SPAN = 100_000
-
-
-def _default_work_root(data_dir: Path) -> Path:
-    """Where job work directories live.
-
-    A root service keeps its data directory private (0700), so jobs run
-    under a root-owned, search-only (0711) directory of the temp dir, one
-    per data directory.  An unprivileged service uses ``<data-dir>/work``.
-    """
-    if os.geteuid() != 0:
-        return data_dir / "work"
-    tag = hashlib.sha256(str(data_dir).encode("utf-8")).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"modelarts-local-work-{tag}"
-
-
-@attrs.frozen
-class JobFiles:
-    """Where the files of the service and of each version live."""
-
-    data_dir: Path
-    work_root: Path = attrs.field(default=attrs.Factory(lambda self: _default_work_root(self.data_dir), takes_self=True))
-
-    @property
-    def obs_root(self) -> Path:
-        return self.data_dir / "obs"
-
-    def log_dir(self, version_id: int) -> Path:
-        return self.data_dir / "logs" / str(version_id)
-
-    def run_dir(self, version_id: int) -> Path:
-        return self.data_dir / "runs" / str(version_id)
-
-    def work_dir(self, version_id: int) -> Path:
-        """The version's work directory: ``job/`` (the job's own files) and the runtime mount point."""
-        return self.work_root / str(version_id)
-
-    def prepare_work_root(self) -> None:
-        """Create the work root, refusing one that is not a plain directory of ours."""
-        self.work_root.mkdir(mode=0o711, parents=True, exist_ok=True)
-        info = os.lstat(self.work_root)
-        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
-            raise OSError(f"{self.work_root} is not a directory owned by this service")
-        os.chmod(self.work_root, 0o711)
-
-    def remove(self, version_id: int) -> None:
-        for path in (self.log_dir(version_id), self.run_dir(version_id), self.work_dir(version_id)):
-            shutil.rmtree(path, ignore_errors=True)
-
-
 @attrs.define
 class _Active:
     """A version the supervisor is watching."""
@@ -131,40 +78,12 @@ class _Active:
     popen: Optional["subprocess.Popen[bytes]"] = None
     kill_at: Optional[float] = None
     adopted: bool = False
-
-
-def _data_url(config: Dict[str, Any]) -> str:
-    """The OBS data path handed to the boot file as ``--data_url``, if any."""
-    if config["data_url"]:
-        return str(config["data_url"])
-    obs = [item["data_url"] for item in config["data_source"] if item.get("type") == "obs"]
-    return obs[0] if obs else ""
+    account: Optional[str] = None
 
 
 #: The launcher SIGKILLs a stopped job's tree itself after the stop grace; the
 #: service SIGKILLs the launcher's group only if it is still there this much later.
 KILL_BACKSTOP = 5.0
-
-#: The only environment a job starts with (plus ``DLS_*`` and its parameters).
-_JOB_PATH = "/usr/local/bin:/usr/bin:/bin"
-
-
-def _job_env(job_dir: Path, config: Dict[str, Any]) -> Dict[str, str]:
-    """A scrubbed environment: nothing of the service's variables or secrets."""
-    return {
-        "PATH": os.path.dirname(sys.executable) + os.pathsep + _JOB_PATH,
-        "HOME": str(job_dir),
-        "TMPDIR": str(job_dir / "tmp"),
-        "LANG": "C.UTF-8",
-        "PYTHONUNBUFFERED": "1",
-        "DLS_TASK_NUMBER": str(config["worker_server_num"]),
-    }
-
-
-def _launcher_env() -> Dict[str, str]:
-    """The launcher's environment: it needs no secret either."""
-    return {"PATH": _JOB_PATH, "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
-
 
 class Runner:
     """Starts, watches, stops and re-adopts job processes."""
@@ -178,8 +97,17 @@ class Runner:
         poll_interval: float = 0.05,
         clock: Callable[[], float] = time.time,
         job_uid_base: Optional[int] = None,
+        max_running_per_account: Optional[int] = None,
     ) -> None:
-        """``job_uid_base`` defaults to :data:`JOB_UID_BASE` when the service runs as root."""
+        """``job_uid_base`` defaults to :data:`JOB_UID_BASE` when the service runs as root.
+
+        ``max_running_per_account`` caps how many versions of one account run
+        at once (``None``: no cap); the others stay WAITING, first come first
+        served, until one ends.
+        """
+        if max_running_per_account is not None and max_running_per_account < 1:
+            raise ValueError("max_running_per_account must be at least 1")
+        self.max_running_per_account = max_running_per_account
         self.jobs = jobs
         self.job_uid_base = job_uid_base if job_uid_base is not None else (JOB_UID_BASE if os.geteuid() == 0 else None)
         self.files = files
@@ -282,18 +210,34 @@ class Runner:
         _ABANDONED[:] = [popen for popen in _ABANDONED if popen.poll() is None]
         now = self.clock()
         with self._lock:
+            running: Dict[str, int] = {}
+            if self.max_running_per_account is not None:
+                for active in self._active.values():
+                    if active.state in (_S.RUNNING, _S.KILLING):
+                        account = self._account(active)
+                        running[account] = running.get(account, 0) + 1
             for active in list(self._active.values()):
                 try:
-                    self._step(active, now)
+                    self._step(active, now, running)
                 except Exception:  # one broken version must not stall the others
                     log.exception("version %s: supervisor step failed", active.version_id)
                     self._give_up(active)
 
-    def _step(self, active: _Active, now: float) -> None:
+    def _account(self, active: _Active) -> str:
+        if active.account is None:
+            active.account = self.jobs.account_of(active.version_id)
+        return active.account
+
+    def _step(self, active: _Active, now: float, running: Dict[str, int]) -> None:
         waited = now - active.queued_at
         if active.state is _S.INIT and waited >= self.queue_delay / 2:
             self._set(active, _S.WAITING)
         elif active.state is _S.WAITING and waited >= self.queue_delay:
+            if self.max_running_per_account is not None:
+                account = self._account(active)
+                if running.get(account, 0) >= self.max_running_per_account:
+                    return  # stays WAITING until one of the account's versions ends
+                running[account] = running.get(account, 0) + 1
             self._launch(active)
         elif active.state in (_S.RUNNING, _S.KILLING):
             self._watch(active, now)
@@ -350,7 +294,7 @@ class Runner:
                     stderr=subprocess.STDOUT,
                     close_fds=True,
                     pass_fds=(read_fd,),
-                    env=_launcher_env(),
+                    env=launcher_env(),
                 )
         except (OSError, ObsPathError) as exc:
             for fd in (read_fd, write_fd):
@@ -379,78 +323,9 @@ class Runner:
         finally:
             os.close(write_fd)
 
-    def _uid(self, version_id: int) -> Optional[int]:
-        if self.job_uid_base is None:
-            return None
-        return self.job_uid_base + version_id % JOB_UID_SPAN
-
     def _spec(self, row: Any, run_dir: Path) -> Dict[str, Any]:
-        config = json.loads(row["config"])
-        version_id = row["version_id"]
-        run_dir.mkdir(parents=True, exist_ok=True)
-        status_file = run_dir / "status.json"
-        status_file.unlink(missing_ok=True)
-        self.files.prepare_work_root()
-        work = self.files.work_dir(version_id)
-        shutil.rmtree(work, ignore_errors=True)
-        work.mkdir(mode=0o711)
-        job_dir = work / "job"
-        root = self.files.obs_root
-        cwd = job_dir
-        env = _job_env(job_dir, config)
-        stage_in: List[Dict[str, str]] = []
-        copy_back: List[Dict[str, str]] = []
-        error = ""
-        if config["user_image_url"]:
-            argv = ["/bin/sh", "-c", config["user_command"]]
-            env.update({item["label"]: item["value"] for item in config["parameter"]})
-        elif config["boot_file_url"]:
-            boot = local_path(root, config["boot_file_url"])
-            app = local_path(root, config["app_url"])
-            code = job_dir / "code"
-            stage_in.append({"source": str(app), "target": str(code)})
-            cwd = code if app.is_dir() else job_dir
-            staged_boot = code / boot.relative_to(app) if app.is_dir() else code / boot.name
-            argv = [sys.executable, str(staged_boot)] + [f"--{p['label']}={p['value']}" for p in config["parameter"]]
-            for key, url in (("data_url", _data_url(config)), ("train_url", config["train_url"])):
-                if not url:
-                    continue
-                source = local_path(root, url)
-                target = job_dir / ("output" if key == "train_url" else "data")
-                if key == "train_url":
-                    copy_back.append({"source": str(target), "target": str(source), "url": url})
-                else:
-                    stage_in.append({"source": str(source), "target": str(target)})
-                argv.append(f"--{key}={target}{'/' if url.endswith('/') else ''}")
-            if not boot.is_file():
-                error = f"boot file {config['boot_file_url']} does not exist"
-        else:
-            argv = []
-            error = f"built-in algorithm {config['model_id']} cannot run in the local service; give app_url and boot_file_url"
-        names = log_file_names(row["job_name"], config["worker_server_num"])
-        uid = self._uid(version_id)
-        workers = [
-            {
-                "index": index,
-                "argv": argv,
-                "log": str(self.files.log_dir(version_id) / name),
-                "env": dict(env, DLS_TASK_INDEX=str(index)),
-                "error": error,
-            }
-            for index, name in enumerate(names)
-        ]
-        return {
-            "workers": workers,
-            "cwd": str(cwd),
-            "job_dir": str(job_dir),
-            "runtime_dir": str(work / "python"),
-            "stage_in": stage_in,
-            "copy_back": copy_back,
-            "uid": uid,
-            "gid": uid,
-            "stop_grace": self.stop_grace,
-            "status_file": str(status_file),
-        }
+        uid = None if self.job_uid_base is None else self.job_uid_base + row["version_id"] % JOB_UID_SPAN
+        return build_spec(row, self.files, run_dir, uid, self.stop_grace)
 
     def _append_log(self, row: Any, text: str) -> None:
         config = json.loads(row["config"])
