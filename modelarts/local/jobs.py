@@ -152,7 +152,7 @@ class TrainingJobs:
             "job_name": job["job_name"],
             "job_desc": job["job_desc"],
             "version_count": len(rows),
-            "versions": [views.version_detail(row, now) for row in shown],
+            "versions": [views.version_entry(row, now) for row in shown],
         }
 
     def create_version(self, project_id: str, job_id: str, body: Any) -> Dict[str, Any]:
