@@ -94,3 +94,25 @@ def test_shell_job_of_the_report_reads_nothing(local_service: LocalService, help
     if os.geteuid() == 0:
         ids = [line for line in text.splitlines() if line.strip().isdigit()]
         assert ids and ids[0].strip() != "0", text
+
+
+def test_job_reads_its_inputs_writes_outputs_and_cannot_exfiltrate_by_link(
+    local_service: LocalService, api: Any, bucket: Any, helpers: Any
+) -> None:
+    bucket.write("data/input.txt", "forty-two\n")
+    boot = """
+import os, sys
+args = dict(a[2:].split("=", 1) for a in sys.argv[1:])
+text = open(os.path.join(args["data_url"], "input.txt")).read().strip()
+os.makedirs(os.path.join(args["train_url"], "model"), exist_ok=True)
+open(os.path.join(args["train_url"], "model", "result.txt"), "w").write(text.upper())
+for name, target in (("creds", sys.argv[0].split("/job/")[0] + "/../../credentials.ini"), ("etc", "/etc/hostname")):
+    os.symlink(target, os.path.join(args["train_url"], name))
+print("done", flush=True)
+"""
+    job = helpers.create_job(api, bucket, boot)
+    helpers.wait_status(api, job, JobState.COMPLETED, timeout=30)
+    output = local_service.obs_root / bucket.name / "output"
+    assert (output / "model" / "result.txt").read_text() == "FORTY-TWO"
+    assert not (output / "creds").exists() and not (output / "creds").is_symlink()
+    assert not (output / "etc").is_symlink()
