@@ -7,7 +7,8 @@ library.  In order it:
 1. waits for the service's go-ahead on the pipe named by ``--go-fd``: the
    service records the launcher's pid before it sends it, so a service killed
    mid-launch never leaves an unrecorded copy running (end of file means
-   "abandon": the launcher exits without starting anything);
+   "abandon": the launcher records ``"abandoned": true`` and exits without
+   starting anything);
 2. becomes the child subreaper of everything it starts
    (:mod:`modelarts.local.jobtree`);
 3. stages the code directory and the inputs into the job's work directory
@@ -171,14 +172,17 @@ def run(spec: Dict[str, Any], own_process: bool = False) -> int:
     for log in logs:
         log.close()
     returncode = next((code for code in codes if code != 0), 0)
-    status = {"exit_codes": codes, "returncode": returncode, "finished_at": time.time()}
+    _write_status(spec, {"exit_codes": codes, "returncode": returncode, "finished_at": time.time()})
+    return returncode
+
+
+def _write_status(spec: Dict[str, Any], status: Dict[str, Any]) -> None:
     tmp = spec["status_file"] + ".tmp"
     with open(tmp, "w", encoding="utf-8") as handle:
         json.dump(status, handle)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, spec["status_file"])
-    return returncode
 
 
 def _await_go(fd: int) -> bool:
@@ -191,12 +195,20 @@ def _await_go(fd: int) -> bool:
             return data == b"1"
 
 
+def _abandon(spec: Dict[str, Any]) -> None:
+    """Record that this launch never started anything (the service went away first)."""
+    with open(spec["workers"][0]["log"], "ab") as log:
+        _note(log, "the service stopped before this job could start; it never ran")
+    _write_status(spec, {"exit_codes": [], "returncode": None, "abandoned": True, "finished_at": time.time()})
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if len(args) >= 3 and args[1] == "--go-fd" and not _await_go(int(args[2])):
-        return 3  # the service died before recording this launch: start nothing
     with open(args[0], encoding="utf-8") as handle:
         spec = json.load(handle)
+    if len(args) >= 3 and args[1] == "--go-fd" and not _await_go(int(args[2])):
+        _abandon(spec)  # the launch was never recorded as started: start nothing
+        return 3
     # Stay alive on SIGTERM so the exit codes can still be recorded; the
     # handler forwards the stop to the whole tree (a handler, not SIG_IGN,
     # so the workers start with the default disposition).

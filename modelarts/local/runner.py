@@ -343,6 +343,8 @@ class Runner:
         code: Optional[int] = status.get("returncode") if status else reaped
         if active.state is _S.KILLING:
             final = _S.KILLED
+        elif status is not None and status.get("abandoned"):
+            final = _S.FAILED  # recorded as launched, but the service died before the go-ahead
         elif status is not None:
             final = _S.COMPLETED if code == 0 else _S.FAILED
         elif active.popen is not None and not active.adopted:
