@@ -65,6 +65,7 @@ class ServiceConfig:
     max_body_bytes: int = MAX_BODY_BYTES
     job_quota: int = JOB_QUOTA
     max_running_per_account: Optional[int] = None
+    sandbox: str = "auto"
     region: str = DEFAULT_REGION
     account: str = DEFAULT_ACCOUNT
 
@@ -100,6 +101,7 @@ class App:
             config.queue_delay,
             config.poll_interval,
             max_running_per_account=config.max_running_per_account,
+            sandbox=config.sandbox,
         )
         self.jobs = TrainingJobs(self.store, self.runner, job_quota=config.job_quota)
         self.credentials = self._main_credentials()

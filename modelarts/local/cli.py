@@ -28,6 +28,7 @@ import modelarts
 from modelarts.local.app import DataDirInUse, default_data_dir
 from modelarts.local.processes import is_alive
 from modelarts.local.jobs import JOB_QUOTA
+from modelarts.local.jobspec import SANDBOXES
 from modelarts.local.testing import LocalService, notebook_env
 from modelarts.local.accounts import read_credentials_file
 
@@ -43,6 +44,10 @@ def _service_options(parser: argparse.ArgumentParser, port_default: int = 0) -> 
     parser.add_argument("--job-quota", type=int, default=JOB_QUOTA, help=f"most jobs per project (default {JOB_QUOTA})")
     parser.add_argument(
         "--max-running-per-account", type=int, default=None, help="versions of one account running at once (default no cap)"
+    )
+    parser.add_argument(
+        "--sandbox", choices=SANDBOXES, default="auto",
+        help="job confinement: uid (root), bwrap, none; auto picks uid as root, else bwrap if installed",
     )
 
 
@@ -76,6 +81,7 @@ def _start(args: argparse.Namespace, kill_jobs: bool) -> LocalService:
         queue_delay=args.queue_delay,
         job_quota=getattr(args, "job_quota", JOB_QUOTA),
         max_running_per_account=getattr(args, "max_running_per_account", None),
+        sandbox=getattr(args, "sandbox", "auto"),
         kill_jobs_on_close=kill_jobs,
     )
     return service.start()

@@ -25,7 +25,17 @@ import attrs
 from modelarts.local.logs import log_file_names
 from modelarts.local.obs import local_path
 
-__all__ = ["JOB_UID_BASE", "JOB_UID_SPAN", "JobFiles", "build_spec", "job_env", "launcher_env"]
+__all__ = [
+    "JOB_UID_BASE",
+    "JOB_UID_SPAN",
+    "JobFiles",
+    "SANDBOXES",
+    "build_spec",
+    "bwrap_prefix",
+    "job_env",
+    "launcher_env",
+    "resolve_sandbox",
+]
 
 #: Jobs of a root service run as uid/gid ``JOB_UID_BASE + version_id % JOB_UID_SPAN``:
 #: a user of their own, with no supplementary groups (ModelArts runs training
@@ -110,7 +120,36 @@ def launcher_env() -> Dict[str, str]:
     return {"PATH": _JOB_PATH, "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
-def build_spec(row: Any, files: JobFiles, run_dir: Path, uid: Optional[int], stop_grace: float) -> Dict[str, Any]:
+#: How a job is confined: ``uid`` (a user of its own; needs root), ``bwrap``
+#: (bubblewrap: the data directory and other jobs' work directories hidden, a
+#: fresh ``/proc``, no capabilities; for an unprivileged service), or ``none``.
+SANDBOXES = ("auto", "uid", "bwrap", "none")
+
+
+def resolve_sandbox(wanted: str) -> str:
+    """The sandbox ``auto`` means on this machine: ``uid`` as root, else ``bwrap`` if installed."""
+    if wanted not in SANDBOXES:
+        raise ValueError(f"sandbox must be one of {', '.join(SANDBOXES)}, not {wanted!r}")
+    if wanted != "auto":
+        return wanted
+    if os.geteuid() == 0:
+        return "uid"
+    return "bwrap" if shutil.which("bwrap") else "none"
+
+
+def bwrap_prefix(files: JobFiles, job_dir: Path, cwd: Path) -> List[str]:
+    """The ``bwrap`` command line that confines one job (put before its argv)."""
+    hidden = [str(files.data_dir), str(files.work_root)]
+    argv = [shutil.which("bwrap") or "bwrap", "--dev-bind", "/", "/"]
+    for path in hidden:
+        argv += ["--tmpfs", path]
+    argv += ["--bind", str(job_dir), str(job_dir), "--proc", "/proc", "--unshare-pid", "--unshare-ipc"]
+    return argv + ["--chdir", str(cwd), "--die-with-parent", "--cap-drop", "ALL", "--"]
+
+
+def build_spec(
+    row: Any, files: JobFiles, run_dir: Path, uid: Optional[int], stop_grace: float, sandbox: str = "none"
+) -> Dict[str, Any]:
     """The launcher's spec for one version row (and a fresh work directory for it)."""
     config = json.loads(row["config"])
     version_id = row["version_id"]
@@ -174,6 +213,7 @@ def build_spec(row: Any, files: JobFiles, run_dir: Path, uid: Optional[int], sto
         "copy_back": copy_back,
         "uid": uid,
         "gid": uid,
+        "wrap": bwrap_prefix(files, job_dir, cwd) if sandbox == "bwrap" else [],
         "stop_grace": stop_grace,
         "status_file": str(status_file),
     }

@@ -99,6 +99,7 @@ def _start(worker: Dict[str, Any], spec: Dict[str, Any], log: Any, python: Optio
             argv[0] = python
         env["PATH"] = os.path.dirname(python) + os.pathsep + env.get("PATH", "")
     _note(log, f"worker {worker['index']} starting: {' '.join(argv)}")
+    argv = list(spec.get("wrap") or []) + argv  # the sandbox, if any
     return subprocess.Popen(
         argv,
         cwd=spec.get("cwd") or None,

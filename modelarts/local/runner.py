@@ -44,7 +44,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 import attrs
 
 from modelarts.local import launcher, processes
-from modelarts.local.jobspec import JOB_UID_BASE, JOB_UID_SPAN, JobFiles, build_spec, launcher_env
+from modelarts.local.jobspec import JOB_UID_BASE, JOB_UID_SPAN, JobFiles, build_spec, launcher_env, resolve_sandbox
 from modelarts.local.errors import NotTerminable
 from modelarts.local.jobstore import JobStore
 from modelarts.local.logs import log_file_names
@@ -98,8 +98,11 @@ class Runner:
         clock: Callable[[], float] = time.time,
         job_uid_base: Optional[int] = None,
         max_running_per_account: Optional[int] = None,
+        sandbox: str = "auto",
     ) -> None:
-        """``job_uid_base`` defaults to :data:`JOB_UID_BASE` when the service runs as root.
+        """``sandbox`` (:data:`~modelarts.local.jobspec.SANDBOXES`): ``auto`` runs each
+        job as a uid of its own (from ``job_uid_base``, default :data:`JOB_UID_BASE`)
+        when the service is root, else under ``bwrap`` when installed.
 
         ``max_running_per_account`` caps how many versions of one account run
         at once (``None``: no cap); the others stay WAITING, first come first
@@ -109,7 +112,10 @@ class Runner:
             raise ValueError("max_running_per_account must be at least 1")
         self.max_running_per_account = max_running_per_account
         self.jobs = jobs
-        self.job_uid_base = job_uid_base if job_uid_base is not None else (JOB_UID_BASE if os.geteuid() == 0 else None)
+        self.sandbox = resolve_sandbox(sandbox)
+        if self.sandbox == "uid" and os.geteuid() != 0:
+            raise ValueError("the uid sandbox needs a service running as root")
+        self.job_uid_base = (job_uid_base or JOB_UID_BASE) if self.sandbox == "uid" else None
         self.files = files
         self.stop_grace = stop_grace
         self.queue_delay = queue_delay
@@ -325,7 +331,7 @@ class Runner:
 
     def _spec(self, row: Any, run_dir: Path) -> Dict[str, Any]:
         uid = None if self.job_uid_base is None else self.job_uid_base + row["version_id"] % JOB_UID_SPAN
-        return build_spec(row, self.files, run_dir, uid, self.stop_grace)
+        return build_spec(row, self.files, run_dir, uid, self.stop_grace, self.sandbox)
 
     def _append_log(self, row: Any, text: str) -> None:
         config = json.loads(row["config"])

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,7 @@ from modelarts.states import JobState
 
 PROBE = """
 import os, sys
-targets = sys.argv[1:]
+targets = [a.split("=", 1)[1] for a in sys.argv[1:] if a[:3] == "--t" and a[3:4].isdigit()]
 print("UID", os.getuid(), "GID", os.getgid(), "GROUPS", os.getgroups())
 print("ENV", sorted(os.environ))
 for path in targets:
@@ -56,7 +58,7 @@ def test_second_account_job_cannot_read_secrets_or_other_logs(
     job_b = helpers.create_job(api_b, bucket_b, PROBE + "\n", parameter=params)
     helpers.wait_status(api_b, job_b, JobState.COMPLETED, JobState.FAILED)
     text = _text(api_b, job_b)
-    assert "READ" not in text, text
+    assert "READ" not in text and text.count("DENIED") == len(targets), text
     for secret in (main.secret_key, main.password, other.secret_key, "private-of-account-a", "code-of-account-a",
                    "s3cr3t-in-the-service-environment"):
         assert secret not in text
@@ -116,3 +118,28 @@ print("done", flush=True)
     assert (output / "model" / "result.txt").read_text() == "FORTY-TWO"
     assert not (output / "creds").exists() and not (output / "creds").is_symlink()
     assert not (output / "etc").is_symlink()
+
+
+@pytest.mark.skipif(shutil.which("bwrap") is None, reason="bubblewrap is not installed")
+def test_bwrap_sandbox_hides_the_data_dir_and_the_service(tmp_path: Path, helpers: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The sandbox an unprivileged service uses (forced here, whoever runs the test)."""
+    monkeypatch.setenv("MODELARTS_SERVICE_SECRET", "s3cr3t-in-the-service-environment")
+    with LocalService(tmp_path / "svc", queue_delay=0.05, sandbox="bwrap") as service:
+        api = helpers.Api(service.endpoint, service.credentials)
+        bucket = helpers.Bucket(service.obs_root, "bw")
+        other = helpers.create_job(api, bucket, "print('private-of-another-job', flush=True)\n")
+        helpers.wait_status(api, other, JobState.COMPLETED, timeout=30)
+        data_dir = service.data_dir
+        targets = [str(data_dir / "credentials.ini"), str(data_dir / "state.db"),
+                   str(data_dir / "logs" / str(other["version_id"]) / f"job-{other['job_name']}.0"),
+                   f"/proc/{os.getpid()}/environ", "../../credentials.ini"]
+        params = [{"label": f"t{index}", "value": target} for index, target in enumerate(targets)]
+        bucket.write("data/in.txt", "input-ok\n")
+        probe = PROBE + "\nprint('INPUT', open(sys.argv[-2].split('=', 1)[1] + 'in.txt').read().strip())\n"
+        job = helpers.create_job(api, bucket, probe, parameter=params)
+        helpers.wait_status(api, job, JobState.COMPLETED, JobState.FAILED, timeout=30)
+        text = _text(api, job)
+        assert "READ" not in text and text.count("DENIED") == len(targets), text
+        assert service.credentials.secret_key not in text and "private-of-another-job" not in text
+        assert "s3cr3t-in-the-service-environment" not in text
+        assert "INPUT input-ok" in text, text
