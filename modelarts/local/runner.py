@@ -15,7 +15,8 @@ CANCELED, a running one becomes KILLING and its group gets SIGTERM.
 Isolation (see the threat model in :mod:`modelarts.local`): the job's code
 and inputs are staged into its own work directory, it starts with a scrubbed
 environment and, when the service runs as root, as an unprivileged uid of its
-own; outputs are copied back to their OBS path when it ends.
+own (an unprivileged service uses ``bwrap`` when installed); outputs are
+copied back to their OBS path when it ends.
 
 On start the supervisor re-adopts what the database says is in flight: live
 launchers (checked against their recorded start time) are watched again,
