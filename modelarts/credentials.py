@@ -103,16 +103,36 @@ def _parse_expiry(text: str) -> Optional[_dt.datetime]:
     return moment if moment.tzinfo else moment.replace(tzinfo=_dt.timezone.utc)
 
 
+def _ini_error(path: str, exc: configparser.Error, offset: int) -> ConfigurationError:
+    """A parse error naming the file and line numbers only: a line may hold the SK."""
+    numbers: List[int] = []
+    if isinstance(exc, configparser.ParsingError):
+        numbers = [int(lineno) for lineno, _ in exc.errors]
+    lineno = getattr(exc, "lineno", None)
+    if isinstance(lineno, int):
+        numbers.append(lineno)
+    where = ", ".join(str(max(1, number - offset)) for number in sorted(set(numbers)))
+    place = f" at line {where}" if where else ""
+    return ConfigurationError(f"credentials file {path} is not a valid INI file ({type(exc).__name__}{place})")
+
+
 def _read_profile(path: str) -> Mapping[str, str]:
     """All ``key = value`` pairs of the file, whatever section (or none) holds them."""
-    with open(path, encoding="utf-8") as handle:
-        text = handle.read()
-    parser = configparser.ConfigParser(interpolation=None)
     try:
-        parser.read_string(text if text.lstrip().startswith("[") else "[default]\n" + text)
+        with open(path, "rb") as handle:
+            text = handle.read().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigurationError(f"credentials file {path} is not UTF-8 text (at byte {exc.start})") from None
+    parser = configparser.ConfigParser(interpolation=None)
+    headed = text.lstrip().startswith("[")
+    failure: Optional[ConfigurationError] = None
+    try:
+        parser.read_string(text if headed else "[default]\n" + text)
     except configparser.Error as exc:
-        raise ConfigurationError(f"credentials file {path} is not a valid INI file: {exc}") from None
-    values = {}
+        failure = _ini_error(path, exc, 0 if headed else 1)
+    if failure is not None:  # raised outside the handler: no chained context quoting the line
+        raise failure
+    values: Dict[str, str] = {}
     for section in parser.sections():
         values.update(parser[section])
     return values

@@ -44,6 +44,7 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "RedirectRefusedError",
     "ServerError",
     "ThrottledError",
     "TimeoutError",
@@ -76,6 +77,21 @@ class TimeoutError(TransportError, builtins.TimeoutError):  # noqa: A001
 
 class InvalidResponseError(TransportError):
     """The service answered 2xx with a body that is not JSON (truncated, HTML …)."""
+
+
+class RedirectRefusedError(TransportError):
+    """The service answered with a redirect; it is never followed.
+
+    A request carries credentials (a signature, ``X-Auth-Token``,
+    ``X-Security-Token`` or a password body), so following a redirect could
+    hand them to another host.  ``location`` is where the answer pointed:
+    check the endpoint configuration.
+    """
+
+    def __init__(self, message: str, status_code: int, location: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.location = location
 
 
 class JobStateError(ModelArtsError):

@@ -30,6 +30,7 @@ __all__ = [
     "authorization",
     "canonical_headers",
     "canonical_query",
+    "canonical_query_candidates",
     "canonical_request",
     "canonical_uri",
     "format_date",
@@ -95,11 +96,25 @@ def query_pairs(query: str) -> List[Tuple[str, str]]:
     return parse_qsl(query, keep_blank_values=True)
 
 
+def _order(value: object) -> Tuple[int, Union[float, str]]:
+    """Sort key of one query value: numbers numerically, everything else as text.
+
+    huaweicloudsdkcore sorts the ``(name, value)`` pairs and each list value
+    with Python's own ordering before rendering them, so ``[9, 10]`` signs as
+    ``a=9&a=10`` (numeric order), while strings sort by code point.
+    """
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return (0, float(value))
+    return (1, _render(value))
+
+
 def canonical_query(params: Union[str, Mapping[str, QueryValue], Iterable[Tuple[str, QueryValue]], None]) -> str:
     """Sorted, encoded ``k=v`` pairs joined with ``&``.
 
     ``params`` is a raw query string, a mapping, or a sequence of pairs; list
     values expand to repeated pairs and booleans render as ``true``/``false``.
+    Values sort the way the official signer sorts them: numbers numerically,
+    text by code point (a raw query string holds only text).
     """
     if not params:
         return ""
@@ -109,14 +124,33 @@ def canonical_query(params: Union[str, Mapping[str, QueryValue], Iterable[Tuple[
         items = params.items()
     else:
         items = params
-    pairs: List[Tuple[str, str]] = []
+    pairs: List[Tuple[str, object]] = []
     for name, value in items:
         if isinstance(value, (list, tuple)):
-            pairs.extend((str(name), _render(v)) for v in value)
+            pairs.extend((str(name), v) for v in value)
         else:
-            pairs.append((str(name), _render(value)))
-    pairs.sort()
-    return "&".join(f"{_encode(k)}={_encode(v)}" for k, v in pairs)
+            pairs.append((str(name), value))
+    pairs.sort(key=lambda pair: (pair[0], _order(pair[1])))
+    return "&".join(f"{_encode(k)}={_encode(_render(v))}" for k, v in pairs)
+
+
+_INTEGER = re.compile(r"-?[0-9]{1,18}").fullmatch
+
+
+def canonical_query_candidates(query: str) -> List[str]:
+    """The canonical query strings a signer may have meant for a raw query.
+
+    A verifier only sees text, but huaweicloudsdkcore sorts integer values
+    numerically (``a=9&a=10``) where the documented algorithm sorts text
+    (``a=10&a=9``).  The first candidate is the documented one; the second,
+    when different, reads integer-looking values as integers, as the
+    official signer would have sorted them.
+    """
+    pairs = query_pairs(query)
+    first = canonical_query(pairs)
+    numeric = [(name, int(value) if _INTEGER(value) else value) for name, value in pairs]
+    second = canonical_query(numeric)
+    return [first] if second == first else [first, second]
 
 
 def signed_header_names(headers: Mapping[str, str]) -> List[str]:
@@ -147,13 +181,17 @@ def canonical_request(
     headers: Mapping[str, str],
     signed: Sequence[str],
     body: Body,
+    canonical: bool = False,
 ) -> str:
-    """The six-line canonical request of §1.2 (with its empty line)."""
+    """The six-line canonical request (with its empty line).
+
+    With ``canonical=True``, ``query`` is already a canonical query string.
+    """
     return "\n".join(
         [
             method.upper(),
             canonical_uri(path),
-            canonical_query(query),
+            str(query or "") if canonical else canonical_query(query),
             canonical_headers(headers, signed),
             ";".join(signed),
             payload_hash(body, headers),

@@ -28,6 +28,7 @@ from modelarts.exceptions import (
     APIError,
     ConnectionError,
     InvalidResponseError,
+    RedirectRefusedError,
     TimeoutError,
     error_from_response,
     parse_error_body,
@@ -52,7 +53,12 @@ class CappedRetry(Retry):
 
 
 def build_http(retries: int, backoff_factor: float, idempotent: bool, pool_size: int = 10) -> requests.Session:
-    """A ``requests.Session`` with our retry policy mounted for http and https."""
+    """A ``requests.Session`` with our retry policy mounted for http and https.
+
+    Redirects are never followed (``allow_redirects=False`` on every
+    call): a 3xx becomes
+    :class:`~modelarts.exceptions.RedirectRefusedError`.
+    """
     if idempotent:
         retry = CappedRetry(
             total=retries,
@@ -101,9 +107,23 @@ def post_raw(http: requests.Session, url: str, body: Any, timeout: Timeout) -> r
     """POST JSON and hand back the raw response (IAM: the token is in a header)."""
     headers = {"Content-Type": "application/json;charset=utf8"}
     try:
-        return http.post(url, data=dumps(body), headers=headers, timeout=timeout)
+        response = http.post(url, data=dumps(body), headers=headers, timeout=timeout, allow_redirects=False)
     except requests.RequestException as exc:
         raise _transport_error(exc, "POST", url) from exc
+    _refuse_redirect(response, "POST", url)
+    return response
+
+
+def _refuse_redirect(response: requests.Response, method: str, url: str) -> None:
+    """Raise :class:`RedirectRefusedError` for a 3xx answer that points elsewhere."""
+    if 300 <= response.status_code < 400 and response.status_code != 304:
+        location = response.headers.get("Location", "")
+        raise RedirectRefusedError(
+            f"{method} {url}: HTTP {response.status_code} redirect to {location or '(no Location)'} refused; "
+            "requests carry credentials and are never redirected (check the endpoint)",
+            response.status_code,
+            location,
+        )
 
 
 def parse_body(response: requests.Response) -> Any:
@@ -138,9 +158,12 @@ def send(
     headers = {"Content-Type": "application/json"}
     started = time.perf_counter()
     try:
-        response = http.request(method, url, params=params, data=data, headers=headers, timeout=timeout, auth=auth)
+        response = http.request(
+            method, url, params=params, data=data, headers=headers, timeout=timeout, auth=auth, allow_redirects=False
+        )
     except requests.RequestException as exc:
         raise _transport_error(exc, method, url) from exc
+    _refuse_redirect(response, method, url)
     elapsed = (time.perf_counter() - started) * 1000
     request_id = response.headers.get("X-Request-Id", "-")
     log.debug("%s %s -> %s in %.1f ms (request %s)", method, response.url, response.status_code, elapsed, request_id)

@@ -7,14 +7,15 @@ cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
 
-# Debian's Chromium for the browser test (Playwright cannot download one here).
-if [ ! -x /usr/bin/chromium ]; then
+# Debian's Chromium for the browser test (Playwright cannot download one here),
+# and bubblewrap, the job sandbox of an unprivileged local service.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/bwrap ]; then
     if [ "$(id -u)" = 0 ]; then
-        apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+        apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium bubblewrap
     elif command -v sudo >/dev/null; then
-        sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium
+        sudo apt-get update -q && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium bubblewrap
     else
-        echo "run-tests: /usr/bin/chromium is missing; install Debian's 'chromium' package" >&2
+        echo "run-tests: install Debian's 'chromium' and 'bubblewrap' packages" >&2
         exit 1
     fi
 fi

@@ -16,12 +16,21 @@ and temporary keys, ``accounts`` users and the credentials file, ``rowcache``
 cached key and project rows, ``store`` SQLite, ``jobstore`` job rows,
 ``joblist`` the job list query, ``jobs`` the training-job backend,
 ``validation`` request checks, ``views`` response shapes,
-``runner``/``launcher``/``processes`` job processes, ``logs`` log files,
+``runner``/``launcher``/``processes`` job processes, ``jobspec`` a job's
+files and environment, ``staging``/``jobtree`` (used by the launcher) its
+isolation and process tree, ``logs``/``logindex`` log files and windows,
 ``obs`` OBS paths and the job bucket check, ``obs_wsgi`` the OBS endpoint
 (``obs_auth`` its signatures, ``obs_buckets`` owners, ``obs_objects`` files,
 ``obs_multipart`` multipart uploads, ``obs_errors`` its XML errors,
 ``obs_server`` its listener), ``catalog`` flavors and engines, ``testing`` the Python
 API, ``client`` a tiny signed client, ``cli``/``demo`` the command line.
+
+Security: job code is untrusted.  As root, each job runs as a uid of its own
+with a scrubbed environment in a work directory outside the data directory,
+its code and inputs staged in and its outputs copied back; no descendant of a
+job outlives it.  The threat model, and what is *not* isolated (network,
+resources, and everything when the service runs unprivileged), is in
+``docs/local-security.rst``.
 """
 
 from modelarts.local.accounts import Credentials, read_credentials_file, write_credentials_file

@@ -232,14 +232,29 @@ class Directory:
 
     def reissue(self, user_id: str, password: str) -> Credentials:
         """New password and a new permanent AK/SK for ``user_id`` (when its
-        credentials file was lost: the password is only stored hashed)."""
+        credentials file was lost: the password is only stored hashed).
+
+        As on Huawei Cloud, a password or key change revokes what was issued
+        before: every older AK/SK of the user (temporary ones included) and
+        every token stop working at once.
+        """
         user = self.user(user_id)
         if user is None:
             raise KeyError(f"no user {user_id!r}")
         project = self.project_by_name(user["domain_id"], self.region) or self.projects_of(user["domain_id"])[0]
         try:
             with self.db.transaction():
+                self.revoke(user_id)
                 return self._login(user_id, password, project)
+        finally:
+            self.forget()
+
+    def revoke(self, user_id: str) -> None:
+        """Invalidate every access key and token of ``user_id``."""
+        try:
+            with self.db.transaction():
+                self.db.execute("DELETE FROM access_keys WHERE user_id = ?", (user_id,))
+                self.db.execute("DELETE FROM tokens WHERE user_id = ?", (user_id,))
         finally:
             self.forget()
 

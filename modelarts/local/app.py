@@ -26,7 +26,7 @@ from modelarts.local.accounts import (
 )
 from modelarts.local.gateway import MAX_BODY_BYTES, Gateway
 from modelarts.local.iam import IAM
-from modelarts.local.jobs import TrainingJobs
+from modelarts.local.jobs import JOB_QUOTA, TrainingJobs
 from modelarts.local.jobstore import JobStore
 from modelarts.local.obs_buckets import Buckets
 from modelarts.local.runner import JobFiles, Runner
@@ -65,6 +65,9 @@ class ServiceConfig:
     lockout_threshold: int = 5
     lockout_seconds: float = 300.0
     max_body_bytes: int = MAX_BODY_BYTES
+    job_quota: int = JOB_QUOTA
+    max_running_per_account: Optional[int] = None
+    sandbox: str = "auto"
     region: str = DEFAULT_REGION
     account: str = DEFAULT_ACCOUNT
 
@@ -80,7 +83,13 @@ class App:
         self._lock_handle = self._lock_data_dir()
         self.db = Database(self.data_dir / "state.db")
         self.directory = Directory(self.db, config.region)
-        self.iam = IAM(self.directory, config.token_ttl, config.temp_credential_ttl)
+        self.iam = IAM(
+            self.directory,
+            config.token_ttl,
+            config.temp_credential_ttl,
+            lockout_threshold=config.lockout_threshold,
+            lockout_seconds=config.lockout_seconds,
+        )
         self.gateway = Gateway(
             self.directory, self.iam, lockout_threshold=config.lockout_threshold, lockout_seconds=config.lockout_seconds
         )
@@ -88,9 +97,15 @@ class App:
         self.files = JobFiles(self.data_dir)
         self.files.obs_root.mkdir(exist_ok=True)
         self.runner = Runner(
-            self.store, self.files, config.stop_grace, config.queue_delay, config.poll_interval
+            self.store,
+            self.files,
+            config.stop_grace,
+            config.queue_delay,
+            config.poll_interval,
+            max_running_per_account=config.max_running_per_account,
+            sandbox=config.sandbox,
         )
-        self.jobs = TrainingJobs(self.store, self.runner)
+        self.jobs = TrainingJobs(self.store, self.runner, job_quota=config.job_quota)
         self.jobs_v2 = TrainingJobsV2(self.store, self.runner)
         self.credentials = self._main_credentials()
         self.buckets = Buckets(self.db, self.files.obs_root, self._main_domain)

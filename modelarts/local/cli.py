@@ -27,6 +27,8 @@ from typing import Any, Dict, List, Optional
 import modelarts
 from modelarts.local.app import DataDirInUse, default_data_dir
 from modelarts.local.processes import is_alive
+from modelarts.local.jobs import JOB_QUOTA
+from modelarts.local.jobspec import SANDBOXES
 from modelarts.local.testing import LocalService, notebook_env
 from modelarts.local.accounts import read_credentials_file
 
@@ -39,6 +41,14 @@ def _service_options(parser: argparse.ArgumentParser, port_default: int = 0) -> 
     parser.add_argument("--port", type=int, default=port_default, help="port (0 = any free port)")
     parser.add_argument("--stop-grace", type=float, default=5.0, help="seconds between SIGTERM and SIGKILL on stop")
     parser.add_argument("--queue-delay", type=float, default=0.5, help="seconds a job spends in INIT+WAITING")
+    parser.add_argument("--job-quota", type=int, default=JOB_QUOTA, help=f"most jobs per project (default {JOB_QUOTA})")
+    parser.add_argument(
+        "--max-running-per-account", type=int, default=None, help="versions of one account running at once (default no cap)"
+    )
+    parser.add_argument(
+        "--sandbox", choices=SANDBOXES, default="auto",
+        help="job confinement: uid (root), bwrap, none; auto picks uid as root, else bwrap if installed",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,6 +79,9 @@ def _start(args: argparse.Namespace, kill_jobs: bool) -> LocalService:
         port=args.port,
         stop_grace=args.stop_grace,
         queue_delay=args.queue_delay,
+        job_quota=getattr(args, "job_quota", JOB_QUOTA),
+        max_running_per_account=getattr(args, "max_running_per_account", None),
+        sandbox=getattr(args, "sandbox", "auto"),
         kill_jobs_on_close=kill_jobs,
     )
     return service.start()

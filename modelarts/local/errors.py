@@ -43,6 +43,7 @@ __all__ = [
     "NotTerminable",
     "ParameterError",
     "ProjectMismatch",
+    "QuotaExceeded",
     "ServiceError",
     "TokenMustBeUpdated",
     "V1Error",
@@ -126,6 +127,12 @@ class JobStillRunning(V1Error):
 
     status, code = 409, "ModelArts.2878"
     message = "Training job (ID: {job_id}) is {state}; stop it and wait until it has stopped before deleting it."
+
+
+class QuotaExceeded(V1Error):
+    """Creating this would exceed a quota (ModelArts error code table: ``ModelArts.0116``)."""
+
+    status, code, message = 400, "ModelArts.0116", "The expected {resource} exceeds the quota limit."
 
 
 class ProjectMismatch(V1Error):

@@ -1,4 +1,7 @@
-"""The API gateway's checks in front of every ModelArts path (auth.md §1.7–1.8).
+"""The API gateway's checks in front of every ModelArts path.
+
+The rules are Huawei Cloud's API signing guide
+(https://support.huaweicloud.com/intl/en-us/devg-apisign/api-sign-algorithm-002.html).
 
 A request carries either ``X-Auth-Token`` (an IAM token) or ``Authorization:
 SDK-HMAC-SHA256 …``.  The signature is verified by rebuilding the canonical
@@ -13,6 +16,7 @@ an AK is refused for ``lockout_seconds``.  The counters live **in memory**
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import sqlite3
 import threading
@@ -45,6 +49,22 @@ class Principal:
     method: str
     project_id: Optional[str] = None
     access_key: Optional[str] = None
+
+
+def _check_content_sha256(signed_headers: Mapping[str, str], body: bytes) -> None:
+    """A signed ``X-Sdk-Content-Sha256`` must be the body's real digest.
+
+    ``UNSIGNED-PAYLOAD`` (which the official SDK sends only for non-JSON
+    content types) is refused for a non-empty body: every ModelArts body is
+    JSON, and an unverified body could be swapped under a captured signature.
+    """
+    declared = signed_headers.get("x-sdk-content-sha256")
+    if declared is None or not body:
+        return
+    if declared.strip().lower() != hashlib.sha256(body).hexdigest():
+        raise IAMAuthenticationFailed(
+            "verify aksk signature fail (X-Sdk-Content-Sha256 must be the SHA-256 of the body; UNSIGNED-PAYLOAD is refused)"
+        )
 
 
 class Gateway:
@@ -103,7 +123,7 @@ class Gateway:
         self._check_lock(parsed.access_key)
         try:
             self._verify(method, path, query, headers, body, parsed, key["secret_key"])
-            self._check_temporary(key, headers)
+            self._check_temporary(key, headers, parsed.signed_headers)
         except IAMAuthenticationFailed:
             self._record_failure(parsed.access_key)
             raise
@@ -137,18 +157,25 @@ class Gateway:
             raise IAMAuthenticationFailed(
                 f"calc ak sk signature fail:signature expired, signature time:{sdk_date}, server time:{iso_time(now)}"
             )
-        creq = signer.canonical_request(method, path, query, headers, names, body)
-        expected = signer.signature(secret_key, signer.string_to_sign(creq, sdk_date))
-        if not hmac.compare_digest(expected, parsed.signature):
+        # Only signed headers may change what is verified: an unsigned
+        # X-Sdk-Content-Sha256 would let a captured signature carry any body.
+        signed_headers = {name: headers[name] for name in names}
+        _check_content_sha256(signed_headers, body)
+        matched = False
+        for query_text in signer.canonical_query_candidates(query):
+            creq = signer.canonical_request(method, path, query_text, signed_headers, names, body, canonical=True)
+            expected = signer.signature(secret_key, signer.string_to_sign(creq, sdk_date))
+            matched = hmac.compare_digest(expected, parsed.signature) or matched
+        if not matched:
             raise IAMAuthenticationFailed("verify aksk signature fail")
 
-    def _check_temporary(self, key: sqlite3.Row, headers: Mapping[str, str]) -> None:
+    def _check_temporary(self, key: sqlite3.Row, headers: Mapping[str, str], signed: Tuple[str, ...]) -> None:
         wanted = key["security_token_hash"]
         if wanted is None:
             return
-        given = headers.get("x-security-token", "")
+        given = headers.get("x-security-token", "") if "x-security-token" in signed else ""
         if not given or not hmac.compare_digest(hash_secret(given), wanted):
-            raise IAMAuthenticationFailed("verify aksk signature fail (temporary AK needs its X-Security-Token)")
+            raise IAMAuthenticationFailed("verify aksk signature fail (temporary AK needs its X-Security-Token, signed)")
         if key["expires_at"] is not None and key["expires_at"] <= self.clock():
             raise TokenMustBeUpdated(f"security token expired at {iso_time(key['expires_at'])}")
 

@@ -1,7 +1,10 @@
 """IAM: password login for a token, and token → temporary AK/SK.
 
 ``POST /v3/auth/tokens`` (password method) answers 201 with the token in the
-``X-Subject-Token`` header and a Keystone body; ``POST
+``X-Subject-Token`` header and a Keystone body (after more than
+``lockout_threshold`` wrong passwords in a row a login is refused for
+``lockout_seconds``, even with the right password: the same rule as AK/SK
+signatures; counters are in memory); ``POST
 /v3.0/OS-CREDENTIAL/securitytokens`` (token method, ``X-Auth-Token``) answers
 201 with ``{"credential": {"access", "secret", "securitytoken",
 "expires_at"}}``.  Tokens and temporary keys are stored hashed in the
@@ -14,6 +17,7 @@ import datetime as _dt
 import hashlib
 import secrets
 import sqlite3
+import threading
 import time
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 
@@ -58,8 +62,14 @@ class IAM:
         token_ttl: float = 86400.0,
         temp_credential_ttl: float = 86400.0,
         clock: Callable[[], float] = time.time,
+        lockout_threshold: int = 5,
+        lockout_seconds: float = 300.0,
     ) -> None:
         self.directory = directory
+        self.lockout_threshold = lockout_threshold
+        self.lockout_seconds = lockout_seconds
+        self._lock = threading.Lock()
+        self._failures: Dict[Tuple[str, str], Tuple[int, float]] = {}
         self.db: Database = directory.db
         self.token_ttl = token_ttl
         self.temp_credential_ttl = temp_credential_ttl
@@ -78,9 +88,14 @@ class IAM:
         domain_name = _get(user, "domain", "name") or name
         if not (isinstance(name, str) and isinstance(password, str) and isinstance(domain_name, str) and name and password):
             raise KeystoneBadRequest("user.name, user.password and user.domain.name are required")
+        login = (domain_name.lower(), name)
+        self._check_lock(login)
         row = self.directory.check_password(domain_name, name, password)
         if row is None:
+            self._record_failure(login)
             raise KeystoneUnauthorized("The username or password is wrong.")
+        with self._lock:
+            self._failures.pop(login, None)
         project = self._scope(row, _get(body, "auth", "scope"))
         now = self.clock()
         expires = now + self.token_ttl
@@ -123,6 +138,28 @@ class IAM:
         else:
             token["domain"] = domain
         return {"token": token}
+
+    # -- password lockout -----------------------------------------------------
+
+    def _check_lock(self, login: Tuple[str, str]) -> None:
+        with self._lock:
+            _, locked_until = self._failures.get(login, (0, 0.0))
+        if locked_until > self.clock():
+            raise KeystoneUnauthorized(
+                "The user is locked after too many failed login attempts; "
+                f"try again in {int(locked_until - self.clock()) + 1} seconds."
+            )
+
+    def _record_failure(self, login: Tuple[str, str]) -> None:
+        with self._lock:
+            count, _ = self._failures.get(login, (0, 0.0))
+            count += 1
+            if count > self.lockout_threshold:
+                self._failures[login] = (0, self.clock() + self.lockout_seconds)
+            else:
+                self._failures[login] = (count, 0.0)
+            while len(self._failures) > 10_000:  # bounded: a flood of made-up names cannot grow it forever
+                self._failures.pop(next(iter(self._failures)))
 
     # -- tokens -----------------------------------------------------------------
 

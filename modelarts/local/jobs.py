@@ -12,7 +12,7 @@ import json
 from typing import Any, Dict, List, Mapping
 
 from modelarts.local import views
-from modelarts.local.errors import InvalidArgument, JobNotFound, JobStillRunning, ServiceError, VersionNotFound
+from modelarts.local.errors import InternalError, InvalidArgument, JobNotFound, JobStillRunning, ServiceError, VersionNotFound
 from modelarts.local.joblist import list_jobs
 from modelarts.local.jobstore import JobStore
 from modelarts.local.logs import log_file_names, read_window, resolve_log_file
@@ -22,7 +22,8 @@ from modelarts.states import JobState
 
 __all__ = ["JOB_QUOTA", "TrainingJobs"]
 
-#: Reported as ``quotas``; ``job_count_limit`` is what is left of it.
+#: The default job quota of a project: reported as ``quotas`` (``job_count_limit``
+#: is what is left of it) and enforced on create with ``ModelArts.0116``.
 JOB_QUOTA = 1000
 
 
@@ -33,9 +34,11 @@ def _id(value: str, name: str) -> int:
 class TrainingJobs:
     """v1 training-job operations over the store and the runner."""
 
-    def __init__(self, store: JobStore, runner: Runner) -> None:
+    def __init__(self, store: JobStore, runner: Runner, job_quota: int = JOB_QUOTA) -> None:
+        """``job_quota``: most jobs a project may hold (``quotas`` in the list answer; enforced on create)."""
         self.store = store
         self.runner = runner
+        self.job_quota = job_quota
 
     # -- lookups --------------------------------------------------------------------
 
@@ -69,9 +72,20 @@ class TrainingJobs:
         for name in log_file_names(row["job_name"], config["worker_server_num"]):
             (log_dir / name).touch()
 
-    def _start(self, row: Any) -> Dict[str, Any]:
-        self._prepare_logs(row)
-        self.runner.submit(row["version_id"])
+    def _start(self, row: Any, first_version: bool) -> Dict[str, Any]:
+        """Prepare and queue a version just inserted; undo the insert if that fails."""
+        try:
+            self._prepare_logs(row)
+            self.runner.submit(row["version_id"])
+        except Exception as exc:
+            with self.runner.hold():
+                if first_version:
+                    self.store.delete_job(row["job_id"])
+                else:
+                    self.store.delete_version(row["version_id"])
+                self.runner.forget(row["version_id"])
+            self.runner.files.remove(row["version_id"])
+            raise InternalError(f"the job could not be set up and was not created ({type(exc).__name__})") from exc
         return row
 
     # -- jobs -------------------------------------------------------------------------
@@ -83,8 +97,8 @@ class TrainingJobs:
         desc = parse_job_desc(body.get("job_desc"))
         workspace = text(body.get("workspace_id"), "workspace_id", 64, default="0")
         config = parse_config(body.get("config"))
-        row = self.store.create_job(project_id, name, desc, workspace, config)
-        return views.created(self._start(row))
+        row = self.store.create_job(project_id, name, desc, workspace, config, quota=self.job_quota)
+        return views.created(self._start(row, first_version=True))
 
     def list(self, project_id: str, query: Mapping[str, str]) -> Dict[str, Any]:
         now = self.store.now_ms()
@@ -92,8 +106,8 @@ class TrainingJobs:
         return {
             "is_success": True,
             "job_total_count": page.matching,
-            "job_count_limit": max(0, JOB_QUOTA - page.total),
-            "quotas": JOB_QUOTA,
+            "job_count_limit": max(0, self.job_quota - page.total),
+            "quotas": self.job_quota,
             "jobs": [views.job_summary(row, now) for row in page.rows],
         }
 
@@ -138,7 +152,7 @@ class TrainingJobs:
             "job_name": job["job_name"],
             "job_desc": job["job_desc"],
             "version_count": len(rows),
-            "versions": [views.version_detail(row, now) for row in shown],
+            "versions": [views.version_entry(row, now) for row in shown],
         }
 
     def create_version(self, project_id: str, job_id: str, body: Any) -> Dict[str, Any]:
@@ -153,7 +167,7 @@ class TrainingJobs:
         if body.get("job_desc") is not None:
             self.store.update_description(job["job_id"], parse_job_desc(body.get("job_desc")))
         row = self.store.create_version(job["job_id"], pre, job["job_desc"], config)
-        return views.created(self._start(row), resource_id=False)
+        return views.created(self._start(row, first_version=False), resource_id=False)
 
     def delete_version(self, project_id: str, job_id: str, version_id: str) -> Dict[str, Any]:
         with self.runner.hold():

@@ -14,7 +14,7 @@ import sqlite3
 import time
 from typing import Any, Callable, Dict, List, Optional
 
-from modelarts.local.errors import DuplicateJobName
+from modelarts.local.errors import DuplicateJobName, JobNotFound, QuotaExceeded
 from modelarts.local.store import Database
 from modelarts.states import TRANSITIONS, JobState
 
@@ -37,11 +37,24 @@ class JobStore:
     # -- creation -------------------------------------------------------------------
 
     def create_job(
-        self, project_id: str, job_name: str, job_desc: str, workspace_id: str, config: Dict[str, Any]
+        self,
+        project_id: str,
+        job_name: str,
+        job_desc: str,
+        workspace_id: str,
+        config: Dict[str, Any],
+        quota: Optional[int] = None,
     ) -> sqlite3.Row:
-        """Insert a job and its first version (V0001, INIT); the version row."""
+        """Insert a job and its first version (V0001, INIT); the version row.
+
+        With ``quota``, a project that already has that many jobs gets
+        :class:`~modelarts.local.errors.QuotaExceeded` (checked in the same
+        transaction as the insert, so racing creates cannot overshoot).
+        """
         now = self.now_ms()
         with self.db.transaction():
+            if quota is not None and self.job_count(project_id) >= quota:
+                raise QuotaExceeded(resource="number of training jobs")
             try:
                 job_id = self.db.execute(
                     "INSERT INTO jobs(project_id, job_name, job_desc, workspace_id, create_time) VALUES (?, ?, ?, ?, ?)",
@@ -54,8 +67,13 @@ class JobStore:
     def create_version(
         self, job_id: int, pre_version_id: Optional[int], job_desc: str, config: Dict[str, Any]
     ) -> sqlite3.Row:
-        """Insert the next version of ``job_id`` in INIT; the version row."""
+        """Insert the next version of ``job_id`` in INIT; the version row.
+
+        A job deleted meanwhile (a racing DELETE) is ``JobNotFound``.
+        """
         with self.db.transaction():
+            if self.db.scalar("SELECT 1 FROM jobs WHERE job_id = ?", (job_id,)) is None:
+                raise JobNotFound(job_id=job_id)
             count = self.db.scalar("SELECT COUNT(*) FROM versions WHERE job_id = ?", (job_id,))
             last = self.db.scalar("SELECT MAX(CAST(SUBSTR(version_name, 2) AS INTEGER)) FROM versions WHERE job_id = ?", (job_id,))
             number = max(int(count or 0), int(last or 0)) + 1
@@ -78,6 +96,18 @@ class JobStore:
             return row
 
     # -- reads ------------------------------------------------------------------------
+
+    def job_count(self, project_id: str) -> int:
+        return int(self.db.scalar("SELECT COUNT(*) FROM jobs WHERE project_id = ?", (project_id,)) or 0)
+
+    def account_of(self, version_id: int) -> str:
+        """The account (domain id) owning a version's project ('' if unknown)."""
+        value = self.db.scalar(
+            "SELECT p.domain_id FROM versions v JOIN jobs j USING (job_id) "
+            "JOIN projects p ON p.project_id = j.project_id WHERE v.version_id = ?",
+            (version_id,),
+        )
+        return str(value or "")
 
     def job(self, project_id: str, job_id: int) -> Optional[sqlite3.Row]:
         return self.db.one("SELECT * FROM jobs WHERE project_id = ? AND job_id = ?", (project_id, job_id))

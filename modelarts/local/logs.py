@@ -10,6 +10,9 @@ numbers rendered as strings (the API treats them as opaque markers):
 
 An empty window answers ``lines: 0`` with ``start_line == end_line ==
 base_line`` so a follower can keep polling from the same marker.
+
+Windows are read by seeking (:mod:`modelarts.local.logindex`): memory stays
+flat however large the log grows.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping
 
 from modelarts.local.errors import InvalidArgument, LogNotFound, ParameterError
+from modelarts.local.logindex import read_lines
 from modelarts.local.validation import integer
 
 __all__ = ["log_file_names", "read_window", "resolve_log_file"]
@@ -52,9 +56,7 @@ def read_window(path: Path, query: Mapping[str, str]) -> Dict[str, Any]:
     base_text = (query.get("base_line") or "").strip()
     if base_text and not re.fullmatch(r"[0-9]{1,18}", base_text):
         raise ParameterError(f"base_line must be a marker from a previous answer, got {base_text!r}")
-    with open(path, "rb") as handle:
-        lines = handle.read().decode("utf-8", "replace").splitlines()
-    total = len(lines)
+    _, total = read_lines(path, 0, 0)
     if not base_text:
         first = max(0, total - count)
         last = total
@@ -64,7 +66,7 @@ def read_window(path: Path, query: Mapping[str, str]) -> Dict[str, Any]:
     else:
         last = max(0, min(int(base_text) - 1, total))
         first = max(0, last - count)
-    chosen = lines[first:last]
+    chosen, _ = read_lines(path, first, last)
     if not chosen:
         marker = base_text or str(total)
         return {"content": "", "lines": 0, "start_line": marker, "end_line": marker}

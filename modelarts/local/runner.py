@@ -6,11 +6,17 @@ One supervisor thread ticks every ``poll_interval`` seconds:
   rest, when the launcher (:mod:`modelarts.local.launcher`) is started in its
   own session with one process per worker;
 * RUNNING → COMPLETED / FAILED when the launcher exits (from the exit codes it
-  recorded); KILLING → KILLED, with SIGKILL to the group once the stop grace
-  period has passed.
+  recorded); KILLING → KILLED once the launcher has ended the job's whole
+  process tree (it SIGKILLs it itself when the stop grace has passed).
 
 A stop request is handled at once in the caller's thread: a queued version is
 CANCELED, a running one becomes KILLING and its group gets SIGTERM.
+
+Isolation (see the threat model in :mod:`modelarts.local`): the job's code
+and inputs are staged into its own work directory, it starts with a scrubbed
+environment and, when the service runs as root, as an unprivileged uid of its
+own (an unprivileged service uses ``bwrap`` when installed); outputs are
+copied back to their OBS path when it ends.
 
 On start the supervisor re-adopts what the database says is in flight: live
 launchers (checked against their recorded start time) are watched again,
@@ -21,12 +27,16 @@ a half-done stop is finished.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
+import os
 import shutil
 import signal
+import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -35,13 +45,14 @@ from typing import Any, Callable, Dict, Iterator, List, Optional
 import attrs
 
 from modelarts.local import launcher, processes
+from modelarts.local.jobspec import JOB_UID_BASE, JOB_UID_SPAN, JobFiles, build_spec, launcher_env, resolve_sandbox
 from modelarts.local.errors import NotTerminable
 from modelarts.local.jobstore import JobStore
 from modelarts.local.logs import log_file_names
 from modelarts.local.obs import ObsPathError, local_path
 from modelarts.states import JobState
 
-__all__ = ["JobFiles", "Runner"]
+__all__ = ["JOB_UID_BASE", "JOB_UID_SPAN", "JobFiles", "Runner"]
 
 log = logging.getLogger(__name__)
 _S = JobState
@@ -51,26 +62,9 @@ _S = JobState
 #: running" warnings from ``Popen.__del__``).
 _DETACHED: Dict[int, "subprocess.Popen[bytes]"] = {}
 
-
-@attrs.frozen
-class JobFiles:
-    """Where the files of the service and of each version live."""
-
-    data_dir: Path
-
-    @property
-    def obs_root(self) -> Path:
-        return self.data_dir / "obs"
-
-    def log_dir(self, version_id: int) -> Path:
-        return self.data_dir / "logs" / str(version_id)
-
-    def run_dir(self, version_id: int) -> Path:
-        return self.data_dir / "runs" / str(version_id)
-
-    def remove(self, version_id: int) -> None:
-        for path in (self.log_dir(version_id), self.run_dir(version_id)):
-            shutil.rmtree(path, ignore_errors=True)
+#: Launchers whose launch could not be recorded: they exit without starting
+#: anything; kept here only so they are reaped (``poll``) instead of left zombies.
+_ABANDONED: List["subprocess.Popen[bytes]"] = []
 
 
 @attrs.define
@@ -85,15 +79,12 @@ class _Active:
     popen: Optional["subprocess.Popen[bytes]"] = None
     kill_at: Optional[float] = None
     adopted: bool = False
+    account: Optional[str] = None
 
 
-def _data_url(config: Dict[str, Any]) -> str:
-    """The OBS data path handed to the boot file as ``--data_url``, if any."""
-    if config["data_url"]:
-        return str(config["data_url"])
-    obs = [item["data_url"] for item in config["data_source"] if item.get("type") == "obs"]
-    return obs[0] if obs else ""
-
+#: The launcher SIGKILLs a stopped job's tree itself after the stop grace; the
+#: service SIGKILLs the launcher's group only if it is still there this much later.
+KILL_BACKSTOP = 5.0
 
 class Runner:
     """Starts, watches, stops and re-adopts job processes."""
@@ -106,8 +97,26 @@ class Runner:
         queue_delay: float = 0.5,
         poll_interval: float = 0.05,
         clock: Callable[[], float] = time.time,
+        job_uid_base: Optional[int] = None,
+        max_running_per_account: Optional[int] = None,
+        sandbox: str = "auto",
     ) -> None:
+        """``sandbox`` (:data:`~modelarts.local.jobspec.SANDBOXES`): ``auto`` runs each
+        job as a uid of its own (from ``job_uid_base``, default :data:`JOB_UID_BASE`)
+        when the service is root, else under ``bwrap`` when installed.
+
+        ``max_running_per_account`` caps how many versions of one account run
+        at once (``None``: no cap); the others stay WAITING, first come first
+        served, until one ends.
+        """
+        if max_running_per_account is not None and max_running_per_account < 1:
+            raise ValueError("max_running_per_account must be at least 1")
+        self.max_running_per_account = max_running_per_account
         self.jobs = jobs
+        self.sandbox = resolve_sandbox(sandbox)
+        if self.sandbox == "uid" and os.geteuid() != 0:
+            raise ValueError("the uid sandbox needs a service running as root")
+        self.job_uid_base = (job_uid_base or JOB_UID_BASE) if self.sandbox == "uid" else None
         self.files = files
         self.stop_grace = stop_grace
         self.queue_delay = queue_delay
@@ -168,6 +177,11 @@ class Runner:
         with self._lock:
             self._active[version_id] = _Active(version_id, _S.INIT, self.clock())
 
+    def forget(self, version_id: int) -> None:
+        """Stop tracking a version that was rolled back before it ever ran."""
+        with self._lock:
+            self._active.pop(version_id, None)
+
     def stop(self, version_id: int) -> JobState:
         """Cancel a queued version or start killing a running one; the new state."""
         with self._lock:
@@ -179,7 +193,7 @@ class Runner:
                 return _S.CANCELED
             now = self.clock()
             self._set(active, _S.KILLING, stop_requested_at=now)
-            active.kill_at = now + self.stop_grace
+            active.kill_at = now + self.stop_grace + KILL_BACKSTOP
             processes.signal_group(active.pid, active.proc_start, signal.SIGTERM)
             return _S.KILLING
 
@@ -200,16 +214,50 @@ class Runner:
     # -- the supervisor -------------------------------------------------------------
 
     def _tick(self) -> None:
+        _ABANDONED[:] = [popen for popen in _ABANDONED if popen.poll() is None]
         now = self.clock()
         with self._lock:
+            running: Dict[str, int] = {}
+            if self.max_running_per_account is not None:
+                for active in self._active.values():
+                    if active.state in (_S.RUNNING, _S.KILLING):
+                        account = self._account(active)
+                        running[account] = running.get(account, 0) + 1
             for active in list(self._active.values()):
-                waited = now - active.queued_at
-                if active.state is _S.INIT and waited >= self.queue_delay / 2:
-                    self._set(active, _S.WAITING)
-                elif active.state is _S.WAITING and waited >= self.queue_delay:
-                    self._launch(active)
-                elif active.state in (_S.RUNNING, _S.KILLING):
-                    self._watch(active, now)
+                try:
+                    self._step(active, now, running)
+                except Exception:  # one broken version must not stall the others
+                    log.exception("version %s: supervisor step failed", active.version_id)
+                    self._give_up(active)
+
+    def _account(self, active: _Active) -> str:
+        if active.account is None:
+            active.account = self.jobs.account_of(active.version_id)
+        return active.account
+
+    def _step(self, active: _Active, now: float, running: Dict[str, int]) -> None:
+        waited = now - active.queued_at
+        if active.state is _S.INIT and waited >= self.queue_delay / 2:
+            self._set(active, _S.WAITING)
+        elif active.state is _S.WAITING and waited >= self.queue_delay:
+            if self.max_running_per_account is not None:
+                account = self._account(active)
+                if running.get(account, 0) >= self.max_running_per_account:
+                    return  # stays WAITING until one of the account's versions ends
+                running[account] = running.get(account, 0) + 1
+            self._launch(active)
+        elif active.state in (_S.RUNNING, _S.KILLING):
+            self._watch(active, now)
+
+    def _give_up(self, active: _Active) -> None:
+        """A queued version whose launch broke ends SUBMIT_FAILED; others are retried next tick."""
+        if active.state not in (_S.INIT, _S.WAITING):
+            return
+        try:
+            self._set(active, _S.SUBMIT_FAILED)
+        except Exception:  # pragma: no cover - the database itself is failing
+            log.exception("version %s could not be marked SUBMIT_FAILED", active.version_id)
+            self._active.pop(active.version_id, None)
 
     @staticmethod
     def _alive(active: _Active) -> bool:
@@ -221,7 +269,7 @@ class Runner:
         if not self._alive(active):
             self._finish(active)
         elif active.kill_at is not None and now >= active.kill_at:
-            log.info("version %s ignored SIGTERM for %.1fs; sending SIGKILL", active.version_id, self.stop_grace)
+            log.warning("the launcher of version %s did not end after its stop; SIGKILL to its group", active.version_id)
             processes.signal_group(active.pid, active.proc_start, signal.SIGKILL)
             active.kill_at = None
 
@@ -238,71 +286,53 @@ class Runner:
             self._active.pop(version_id, None)
             return
         run_dir = self.files.run_dir(version_id)
+        read_fd = write_fd = -1
         try:
             spec = self._spec(row, run_dir)
             spec_path = run_dir / "spec.json"
             spec_path.write_text(json.dumps(spec), encoding="utf-8")
+            read_fd, write_fd = os.pipe()
             with open(run_dir / "launcher.log", "ab") as out:
                 popen = subprocess.Popen(
-                    [sys.executable, launcher.__file__, str(spec_path)],
+                    [sys.executable, launcher.__file__, str(spec_path), "--go-fd", str(read_fd)],
                     start_new_session=True,
                     stdin=subprocess.DEVNULL,
                     stdout=out,
                     stderr=subprocess.STDOUT,
                     close_fds=True,
+                    pass_fds=(read_fd,),
+                    env=launcher_env(),
                 )
         except (OSError, ObsPathError) as exc:
+            for fd in (read_fd, write_fd):
+                if fd >= 0:
+                    os.close(fd)
             log.warning("version %s could not be submitted: %s", version_id, exc)
             self._append_log(row, f"[ModelArts Service Log] the job could not be submitted: {exc}")
             self._set(active, _S.SUBMIT_FAILED)
             return
+        os.close(read_fd)
         active.popen, active.pid = popen, popen.pid
         active.proc_start = processes.start_time(popen.pid)
-        self._set(
-            active, _S.RUNNING, pid=popen.pid, proc_start=active.proc_start, start_time=int(self.clock() * 1000)
-        )
+        try:
+            # The launch is recorded before the launcher may start anything: a
+            # service killed (or a write failing) before the go-ahead leaves a
+            # launcher that reads end-of-file and exits having started nothing.
+            self._set(
+                active, _S.RUNNING, pid=popen.pid, proc_start=active.proc_start, start_time=int(self.clock() * 1000)
+            )
+            with contextlib.suppress(OSError):
+                os.write(write_fd, b"1")
+        except BaseException:
+            active.popen = active.pid = active.proc_start = None
+            _ABANDONED.append(popen)
+            raise
+        finally:
+            os.close(write_fd)
 
     def _spec(self, row: Any, run_dir: Path) -> Dict[str, Any]:
-        config = json.loads(row["config"])
-        run_dir.mkdir(parents=True, exist_ok=True)
-        status_file = run_dir / "status.json"
-        status_file.unlink(missing_ok=True)
-        root = self.files.obs_root
-        cwd = str(run_dir)
-        env = {"PYTHONUNBUFFERED": "1", "DLS_TASK_NUMBER": str(config["worker_server_num"])}
-        env.update(config.get("environments") or {})  # a v2 job's algorithm.environments
-        error = ""
-        if config["user_image_url"]:
-            argv = ["/bin/sh", "-c", config["user_command"]]
-            env.update({item["label"]: item["value"] for item in config["parameter"]})
-        elif config["boot_file_url"]:
-            boot = local_path(root, config["boot_file_url"])
-            app = local_path(root, config["app_url"])
-            cwd = str(app) if app.is_dir() else cwd
-            argv = [sys.executable, str(boot)] + [f"--{p['label']}={p['value']}" for p in config["parameter"]]
-            for key, url in (("data_url", _data_url(config)), ("train_url", config["train_url"])):
-                if url:
-                    path = local_path(root, url)
-                    if key == "train_url":
-                        path.mkdir(parents=True, exist_ok=True)
-                    argv.append(f"--{key}={path}{'/' if url.endswith('/') else ''}")
-            if not boot.is_file():
-                error = f"boot file {config['boot_file_url']} does not exist (looked for {boot})"
-        else:
-            argv = []
-            error = f"built-in algorithm {config['model_id']} cannot run in the local service; give app_url and boot_file_url"
-        names = log_file_names(row["job_name"], config["worker_server_num"])
-        workers = [
-            {
-                "index": index,
-                "argv": argv,
-                "log": str(self.files.log_dir(row["version_id"]) / name),
-                "env": dict(env, DLS_TASK_INDEX=str(index)),
-                "error": error,
-            }
-            for index, name in enumerate(names)
-        ]
-        return {"workers": workers, "cwd": cwd, "status_file": str(status_file)}
+        uid = None if self.job_uid_base is None else self.job_uid_base + row["version_id"] % JOB_UID_SPAN
+        return build_spec(row, self.files, run_dir, uid, self.stop_grace, self.sandbox)
 
     def _append_log(self, row: Any, text: str) -> None:
         config = json.loads(row["config"])
@@ -320,6 +350,8 @@ class Runner:
         code: Optional[int] = status.get("returncode") if status else reaped
         if active.state is _S.KILLING:
             final = _S.KILLED
+        elif status is not None and status.get("abandoned"):
+            final = _S.FAILED  # recorded as launched, but the service died before the go-ahead
         elif status is not None:
             final = _S.COMPLETED if code == 0 else _S.FAILED
         elif active.popen is not None and not active.adopted:
@@ -356,5 +388,5 @@ class Runner:
             log.info("re-adopted version %s (pid %s, %s)", active.version_id, active.pid, state.name)
             if state is _S.KILLING:
                 requested = row["stop_requested_at"] or self.clock()
-                active.kill_at = requested + self.stop_grace
+                active.kill_at = requested + self.stop_grace + KILL_BACKSTOP
                 processes.signal_group(active.pid, active.proc_start, signal.SIGTERM)

@@ -21,6 +21,7 @@ from modelarts.states import JobState
 __all__ = [
     "ListQuery",
     "DATA_SOURCE_KEYS",
+    "DEDICATED_POOL_MAX_WORKERS",
     "integer",
     "parse_config",
     "parse_job_desc",
@@ -138,6 +139,11 @@ def _check_data_source(config: Dict[str, Any]) -> None:
         raise InvalidArgument("dataset_id and dataset_version_id must be given together")
 
 
+#: The most workers a job on a dedicated pool (``pool_id``) may ask for: the
+#: local "pool" is this one machine, and each worker is a real process.
+DEDICATED_POOL_MAX_WORKERS = 16
+
+
 def parse_config(value: Any, base: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
     """Normalise a create (or create-version) ``config``.
 
@@ -190,6 +196,11 @@ def _check_program(config: Dict[str, Any]) -> None:
 def _check_resources(config: Dict[str, Any]) -> None:
     if config["spec_id"] is None and not config["pool_id"]:
         raise InvalidArgument("spec_id (public pool) or pool_id (dedicated pool) is required")
+    if config["spec_id"] is None and config["worker_server_num"] > DEDICATED_POOL_MAX_WORKERS:
+        raise ParameterError(
+            f"worker_server_num must be at most {DEDICATED_POOL_MAX_WORKERS} on a dedicated pool (pool_id); "
+            "every worker is a real process of this machine"
+        )
     if config["spec_id"] is not None:
         flavor = catalog.spec(config["spec_id"])
         if flavor is None:

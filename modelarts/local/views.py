@@ -3,7 +3,8 @@
 Field names and types follow the v1 API pages: ids, ``status``, times (epoch
 milliseconds) and ``duration`` (ms) are integers; ``core``/``cpu`` are
 strings; ``model_metric_list`` is a JSON string and ``system_metric_list`` an
-object of string arrays.
+object of string arrays on the detail page, a JSON string in versions-list
+entries (:func:`version_entry`), as each page's table says.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any, Dict, Mapping, Optional, Union
 
 from modelarts.local import catalog
 
-__all__ = ["Row", "created", "duration_ms", "job_summary", "version_detail"]
+__all__ = ["Row", "created", "duration_ms", "job_summary", "version_detail", "version_entry"]
 
 #: A database row or a dict made from one.
 Row = Union[sqlite3.Row, Mapping[str, Any]]
@@ -111,6 +112,28 @@ def version_detail(row: Row, now_ms: int) -> Dict[str, Any]:
         "nas_share_addr": nfs.get("src_path", ""),
         "nas_type": "nfs" if nfs else "",
     }
+
+
+#: Long fields of a versions-list entry that have no value yet: the doc table
+#: types them Long, so they are integers, 0 meaning "none" (first version, no
+#: built-in algorithm, not started).
+_LONG_OR_ZERO = ("pre_version_id", "model_id", "start_time")
+
+
+def version_entry(row: Row, now_ms: int) -> Dict[str, Any]:
+    """One entry of ``versions`` in the versions list (modelarts_03_0049).
+
+    Its table differs from the detail page: ``gpu`` (Boolean: whether the
+    flavor has GPUs) is there, ``system_metric_list`` is a JSON *string*,
+    and the Long fields are always integers.
+    """
+    entry = version_detail(row, now_ms)
+    entry["gpu"] = bool(entry["gpu_num"])
+    entry["system_metric_list"] = json.dumps(entry["system_metric_list"])
+    for name in _LONG_OR_ZERO:
+        if entry[name] is None:
+            entry[name] = 0
+    return entry
 
 
 def job_summary(row: Row, now_ms: int) -> Dict[str, Any]:

@@ -103,9 +103,11 @@ print("workers", os.environ["DLS_TASK_NUMBER"], "cwd", os.getcwd())
     assert written == ["worker-0", "worker-1"]
     args = eval((output / "worker-0").read_text())  # noqa: S307 - our own repr
     assert args["lr"] == "0.01" and args["epochs"] == "3"
-    assert Path(args["data_url"]) == local_service.obs_root / bucket.name / "data"
+    # Inputs and code are staged into the job's own work directory, as ModelArts copies them into the container.
+    work = local_service.app.files.work_dir(job["version_id"]) / "job"
+    assert Path(args["data_url"]) == work / "data"
     content = api.log(job["job_id"], job["version_id"], f"job-{job['job_name']}.1")["content"]
-    assert f"workers 2 cwd {local_service.obs_root / bucket.name / 'src'}" in content
+    assert f"workers 2 cwd {work / 'code'}" in content
 
 
 def test_queued_job_is_canceled(tmp_path: Path, helpers: Any) -> None:
