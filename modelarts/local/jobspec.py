@@ -164,12 +164,25 @@ def build_spec(
     root = files.obs_root
     cwd = job_dir
     env = job_env(job_dir, config)
+    env.update(config.get("environments") or {})  # a v2 job's algorithm.environments
     stage_in: List[Dict[str, str]] = []
     copy_back: List[Dict[str, str]] = []
     error = ""
+    # A v2 job's inputs and outputs: staged in, or copied back when it ends; each named by its local dir.
+    named: Dict[str, str] = {}
+    for kind, items in (("inputs", config.get("inputs") or []), ("outputs", config.get("outputs") or [])):
+        for item in items:
+            url, target = item["url"], job_dir / kind / item["name"]
+            pair = {"source": str(local_path(root, url)), "target": str(target)}
+            if kind == "inputs":
+                stage_in.append(pair)
+            else:
+                copy_back.append({"source": str(target), "target": pair["source"], "url": url})
+            named[item["name"]] = f"{target}{'/' if url.endswith('/') else ''}"
     if config["user_image_url"]:
         argv = ["/bin/sh", "-c", config["user_command"]]
         env.update({item["label"]: item["value"] for item in config["parameter"]})
+        env.update(named)
     elif config["boot_file_url"]:
         boot = local_path(root, config["boot_file_url"])
         app = local_path(root, config["app_url"])
@@ -178,6 +191,7 @@ def build_spec(
         cwd = code if app.is_dir() else job_dir
         staged_boot = code / boot.relative_to(app) if app.is_dir() else code / boot.name
         argv = [sys.executable, str(staged_boot)] + [f"--{p['label']}={p['value']}" for p in config["parameter"]]
+        argv += [f"--{name}={value}" for name, value in named.items()]
         for key, url in (("data_url", _data_url(config)), ("train_url", config["train_url"])):
             if not url:
                 continue

@@ -81,8 +81,9 @@ def _stage(spec: Dict[str, Any]) -> None:
     if not job_dir:
         return
     os.makedirs(job_dir, mode=0o700, exist_ok=True)
-    for name in ("tmp", "output"):
-        os.makedirs(os.path.join(job_dir, name), exist_ok=True)
+    os.makedirs(os.path.join(job_dir, "tmp"), exist_ok=True)
+    for item in spec.get("copy_back") or []:  # every output directory exists, empty, when the job starts
+        os.makedirs(item["source"], exist_ok=True)
     for item in spec.get("stage_in") or []:
         staging.stage_in(item["source"], item["target"])
     staging.chown_tree(job_dir, spec.get("uid"), spec.get("gid"))

@@ -8,6 +8,7 @@ the ModelArts error-code page (modelarts_03_0095):
 
 * ``ModelArts.0101`` invalid argument (malformed body, missing field, wrong type),
   ``ModelArts.0104`` parameter error (a value outside its range or set);
+* ``ModelArts.0105`` an OBS bucket of another account (403);
 * ``ModelArts.2751`` duplicate training job name;
 * ``ModelArts.2775`` training job not found;
 * ``ModelArts.2796`` the job cannot be terminated (409);
@@ -27,6 +28,7 @@ from modelarts.local.errors import ServiceError, V1Error
 __all__ = [
     "V2DuplicateName",
     "V2Error",
+    "V2ForeignBucket",
     "V2InvalidArgument",
     "V2JobNotFound",
     "V2JobStillRunning",
@@ -97,7 +99,16 @@ class V2LogNotFound(V2Error):
     solution = "Check the task ID (worker-0, worker-1, ...)."
 
 
-_BY_CODE = {cls.code: cls for cls in (V2InvalidArgument, V2ParameterError, V2JobNotFound, V2NotTerminable)}
+class V2ForeignBucket(V2Error):
+    """A job names an OBS bucket that another account owns."""
+
+    status, code, message = 403, "ModelArts.0105", "Access denied to an OBS bucket of another account"
+    solution = "Use OBS buckets that belong to your own account."
+
+
+_BY_CODE = {
+    cls.code: cls for cls in (V2InvalidArgument, V2ParameterError, V2JobNotFound, V2NotTerminable, V2ForeignBucket)
+}
 
 
 def from_v1(err: V1Error) -> V2Error:

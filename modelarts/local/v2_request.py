@@ -27,7 +27,7 @@ from modelarts.local.obs import ObsPathError, local_path
 from modelarts.local.v2_errors import V2InvalidArgument, V2ParameterError, from_v1
 from modelarts.local.validation import integer, text
 
-__all__ = ["MAX_NODES", "NAME", "engine_of", "flavor_of", "parse_create"]
+__all__ = ["MAX_NODES", "NAME", "engine_of", "flavor_of", "job_urls", "parse_create"]
 
 #: The most nodes (processes) one job may ask for; a flavor may allow fewer.
 MAX_NODES = 16
@@ -126,14 +126,35 @@ def _environments(value: Any) -> Dict[str, str]:
     return dict(env)
 
 
-def _local(root: Path, url: str, make: bool = False) -> str:
+def _checked(root: Path, url: str) -> str:
+    """``url`` itself, once it is known to map safely into the local OBS directory."""
     try:
-        path = local_path(root, url)
+        local_path(root, url)
     except ObsPathError as err:
         raise V2ParameterError(str(err)) from None
-    if make:
-        path.mkdir(parents=True, exist_ok=True)
-    return f"{path}/" if url.endswith("/") else str(path)
+    return url
+
+
+def job_urls(body: Any) -> List[Any]:
+    """The OBS paths a v2 create body names (code, boot file, inputs, outputs, log export); malformed
+    parts are skipped (:func:`parse_create` reports them)."""
+    if not isinstance(body, Mapping):
+        return []
+    algorithm, spec = body.get("algorithm"), body.get("spec")
+    urls: List[Any] = []
+    if isinstance(algorithm, Mapping):
+        urls += [algorithm.get("code_dir"), algorithm.get("boot_file")]
+        for kind in ("inputs", "outputs"):
+            items = algorithm.get(kind)
+            for item in items if isinstance(items, list) else []:
+                remote = item.get("remote") if isinstance(item, Mapping) else None
+                obs = remote.get("obs") if isinstance(remote, Mapping) else None
+                if isinstance(obs, Mapping):
+                    urls.append(obs.get("obs_url"))
+    log_export = spec.get("log_export_path") if isinstance(spec, Mapping) else None
+    if isinstance(log_export, Mapping):
+        urls.append(log_export.get("obs_url"))
+    return urls
 
 
 def parse_create(body: Any, obs_root: Path) -> Tuple[Dict[str, Any], Dict[str, Any]]:
@@ -214,8 +235,9 @@ def _parse(body: Any, obs_root: Path) -> Tuple[Dict[str, Any], Dict[str, Any]]:
         "log_export_path": {"obs_url": log_url},
     }  # fmt: skip
     args = [{"label": p["name"], "value": p["value"]} for p in alg["parameters"]]
-    args += [{"label": i["name"], "value": _local(obs_root, i["remote"]["obs"]["obs_url"])} for i in alg["inputs"]]
-    args += [{"label": o["name"], "value": _local(obs_root, o["remote"]["obs"]["obs_url"], make=True)} for o in alg["outputs"]]
+    # Staged in before the job starts / copied back after it ends, each reaching it as --<name>=<local dir>.
+    inputs, outputs = ([{"name": item["name"], "url": _checked(obs_root, item["remote"]["obs"]["obs_url"])}
+                        for item in alg[kind]] for kind in ("inputs", "outputs"))  # fmt: skip
     if alg["boot_file"] and not alg["boot_file"].startswith(alg["code_dir"]):
         raise V2ParameterError("algorithm.boot_file must be inside algorithm.code_dir")
     config: Dict[str, Any] = {
@@ -225,7 +247,7 @@ def _parse(body: Any, obs_root: Path) -> Tuple[Dict[str, Any], Dict[str, Any]]:
         "parameter": args, "log_url": log_url, "engine_id": int(found["engine_id"]) if found else 0,
         "spec_id": flavor["spec_id"] if flavor else None, "pool_id": pool_id, "model_id": None,
         "data_url": "", "train_url": "", "dataset_id": "", "dataset_version_id": "", "data_source": [],
-        "create_version": False, "volumes": [],
+        "create_version": False, "volumes": [], "inputs": inputs, "outputs": outputs,
     }  # fmt: skip
     if flavor is not None and config["worker_server_num"] > flavor["max_num"]:
         raise V2ParameterError(f"node_count must be at most {flavor['max_num']} for {flavor_id}")

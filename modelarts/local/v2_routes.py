@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
 
-from modelarts.local.v2_errors import V2InvalidArgument
+from modelarts.local.errors import V1Error
+from modelarts.local.obs import check_job_buckets, claim_job_buckets
+from modelarts.local.v2_errors import V2InvalidArgument, from_v1
+from modelarts.local.v2_request import job_urls
 
 if TYPE_CHECKING:  # pragma: no cover
     from modelarts.local.app import App
@@ -37,7 +40,16 @@ def _response(status: int, body: Any) -> "Response":
 
 
 def create(app: "App", req: "Request") -> "Response":
-    return _response(201, app.jobs_v2.create(req.params["project_id"], _body(req), _user_name(app, req)))
+    """Create a job; another account's OBS bucket is refused, new buckets become the caller's (as for v1)."""
+    assert req.principal is not None
+    body, domain_id = _body(req), req.principal.domain_id
+    try:
+        names = check_job_buckets(app.buckets, domain_id, job_urls(body))
+    except V1Error as err:
+        raise from_v1(err) from None
+    job = app.jobs_v2.create(req.params["project_id"], body, _user_name(app, req))
+    claim_job_buckets(app.buckets, domain_id, names)
+    return _response(201, job)
 
 
 def show(app: "App", req: "Request") -> Dict[str, Any]:

@@ -149,10 +149,17 @@ def token_for(endpoint: str, credentials: Credentials, project: Optional[Dict[st
 class Bucket:
     """A directory under the OBS root, written by a test."""
 
-    def __init__(self, root: Path, name: str) -> None:
+    def __init__(self, root: Path, name: str, *, created: bool = False) -> None:
         self.name = name
         self.path = root / name
-        self.path.mkdir(parents=True)
+        if not created:
+            self.path.mkdir(parents=True)
+
+    @classmethod
+    def owned_by(cls, service: Any, domain_id: str, name: str) -> "Bucket":
+        """A bucket of the account ``domain_id`` (a directory nobody claimed belongs to the main account)."""
+        service.app.buckets.create(name, domain_id)
+        return cls(service.obs_root, name, created=True)
 
     def write(self, key: str, content: str) -> str:
         """Write ``content`` (dedented) at ``key``; return its OBS path ``/bucket/key``."""

@@ -46,16 +46,31 @@ def _inputs(bucket: Any) -> list:
     return [InputData(obs_path=f"obs://{bucket.name}/data/", name="data_url")]
 
 
+#: Reads its input and writes an output, each through the local directory its argument names.
+IO_SCRIPT = """import argparse, os
+parser = argparse.ArgumentParser()
+parser.add_argument("--data_url"); parser.add_argument("--train_url")
+args, _ = parser.parse_known_args()
+print("STAGE", os.environ["STAGE"])
+text = open(os.path.join(args.data_url, "input.txt")).read()
+with open(os.path.join(args.train_url, "model.txt"), "w") as out:
+    out.write(text.upper())
+"""
+
+
 @pytest.mark.usefixtures("fast_polls")
 def test_fit_wait_completes_with_arguments_in_the_log(session: Any, bucket: Any) -> None:
-    job = _estimator(session, bucket, QUICK + "import os; print('STAGE', os.environ['STAGE'])\n").fit(
+    bucket.write("data/input.txt", "weights")
+    job = _estimator(session, bucket, QUICK + IO_SCRIPT).fit(
         inputs=_inputs(bucket), job_name=unique("v2-quick"), wait=True, timeout=60
     )
     assert isinstance(job, TrainingJobV2) and isinstance(job, ManagedJob)
     assert job.status is JobState.COMPLETED and job.phase == "Completed"
     content = job.get_job_log()["content"]
     assert "--lr=0.01" in content and "--amp=true" in content and "STAGE test" in content
-    assert f"--data_url={bucket.path}/data/" in content and f"--train_url={bucket.path}/output/" in content
+    # Inputs are staged into the job's own directory and outputs copied back to OBS when it ends.
+    assert "/inputs/data_url/" in content and "/outputs/train_url/" in content and str(bucket.path) not in content
+    assert (bucket.path / "output" / "model.txt").read_text() == "WEIGHTS"
     info = job.get_job_info()
     assert info["metadata"]["id"] == job.job_id and info["algorithm"]["working_dir"] == "/home/ma-user"
     assert Estimator.delete_job_by_id(session=session, job_id=job.job_id) is None

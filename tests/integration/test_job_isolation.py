@@ -44,7 +44,7 @@ def test_second_account_job_cannot_read_secrets_or_other_logs(
     # Account B tries the attack of the report, with relative and absolute paths.
     other = local_service.add_account(helpers.unique("acct"))
     api_b = helpers.Api(local_service.endpoint, other)
-    bucket_b = helpers.Bucket(local_service.obs_root, helpers.unique("bucket"))
+    bucket_b = helpers.Bucket.owned_by(local_service, other.domain_id, helpers.unique("bucket"))
     targets = [
         "../../credentials.ini",
         "../../state.db",
@@ -72,7 +72,7 @@ def test_second_account_job_cannot_read_secrets_or_other_logs(
 def test_shell_job_of_the_report_reads_nothing(local_service: LocalService, helpers: Any) -> None:
     other = local_service.add_account(helpers.unique("acct"))
     api_b = helpers.Api(local_service.endpoint, other)
-    bucket_b = helpers.Bucket(local_service.obs_root, helpers.unique("bucket"))
+    bucket_b = helpers.Bucket.owned_by(local_service, other.domain_id, helpers.unique("bucket"))
     response = api_b.post(
         "/v1/{project_id}/training-jobs",
         json={

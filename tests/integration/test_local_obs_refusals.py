@@ -143,8 +143,8 @@ def _job_body(bucket: str) -> dict:
         "data_url": f"/{bucket}/data/", "train_url": f"/{bucket}/out/", "spec_id": 1, "engine_id": 1}}
 
 
-def _post_job(service: LocalService, creds: Credentials, body: dict) -> requests.Response:
-    url = f"{service.endpoint}/v1/{creds.project_id}/training-jobs"
+def _post_job(service: LocalService, creds: Credentials, body: dict, version: str = "v1") -> requests.Response:
+    url = f"{service.endpoint}/{version}/{creds.project_id}/training-jobs"
     data = json.dumps(body).encode()
     headers = {"Content-Type": "application/json"}
     headers.update(signer.sign("POST", url, headers, data, creds.access_key, creds.secret_key))
@@ -158,6 +158,32 @@ def test_job_creation_refuses_another_accounts_bucket(service: LocalService, oth
     created = _post_job(service, other, _job_body("fresh-for-other"))
     assert created.status_code == 200 and created.json()["is_success"], created.text
     assert service.app is not None and service.app.buckets.owner("fresh-for-other") == other.domain_id
+
+
+def _v2_job_body(name: str, code: str, output: str) -> dict:
+    return {
+        "kind": "job",
+        "metadata": {"name": name},
+        "algorithm": {
+            "code_dir": f"obs://{code}/src/", "boot_file": "train.py", "engine": {"engine_id": "1"},
+            "outputs": [{"name": "train_url", "remote": {"obs": {"obs_url": f"obs://{output}/out/"}}}],
+        },
+        "spec": {"resource": {"flavor_id": "modelarts.vm.cpu.2u"}},
+    }
+
+
+def test_v2_job_creation_refuses_another_accounts_bucket(service: LocalService, other: Credentials) -> None:
+    for code, output in (("mine", "v2-fresh-a"), ("v2-fresh-b", "mine")):  # code dir, then an output
+        refused = _post_job(service, other, _v2_job_body(f"v2-{code}-{output}", code, output), version="v2")
+        assert refused.status_code == 403, refused.text
+        body = refused.json()
+        assert body["error_code"] == "ModelArts.0105" and "mine" in body["error_msg"] and body["error_solution"]
+    assert service.app is not None and service.app.buckets.owner("v2-fresh-a") is None  # nothing claimed
+    assert client(service.obs_endpoint, other).createBucket("v2-own").status == 200
+    assert client(service.obs_endpoint, other).putContent("v2-own", "src/train.py", "print('ok')\n").status == 200
+    created = _post_job(service, other, _v2_job_body("v2-own-job", "v2-own", "v2-own-out"), version="v2")
+    assert created.status_code == 201, created.text
+    assert service.app.buckets.owner("v2-own-out") == other.domain_id
 
 
 def test_owners_survive_a_restart(tmp_path_factory: pytest.TempPathFactory) -> None:

@@ -32,16 +32,15 @@ def _body(**algorithm: Any) -> Dict[str, Any]:
             "spec": {"resource": {"flavor_id": "modelarts.vm.cpu.2u", "node_count": 1}}}  # fmt: skip
 
 
-def test_parse_maps_obs_paths_onto_the_local_obs_directory(tmp_path: Path) -> None:
+def test_parse_keeps_obs_paths_for_staging_and_creates_nothing(tmp_path: Path) -> None:
     request, config = parse_create(_body(), tmp_path)
     assert request["algorithm"]["boot_file"] == "obs://bkt/src/train.py"
     assert config["app_url"] == "obs://bkt/src/" and config["boot_file_url"] == "obs://bkt/src/train.py"
-    assert config["parameter"] == [
-        {"label": "lr", "value": "0.1"},
-        {"label": "data_url", "value": f"{tmp_path}/bkt/data/"},
-        {"label": "train_url", "value": f"{tmp_path}/bkt/out/"},
-    ]
-    assert (tmp_path / "bkt" / "out").is_dir() and config["spec_id"] is not None
+    assert config["parameter"] == [{"label": "lr", "value": "0.1"}]
+    assert config["inputs"] == [{"name": "data_url", "url": "obs://bkt/data/"}]
+    assert config["outputs"] == [{"name": "train_url", "url": "obs://bkt/out/"}]
+    # Parsing writes nothing: a refused request leaves no bucket or folder behind.
+    assert list(tmp_path.iterdir()) == [] and config["spec_id"] is not None
 
 
 @pytest.mark.parametrize(
