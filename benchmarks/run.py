@@ -27,6 +27,7 @@ from benchmarks import (  # noqa: E402
     bench_imports,
     bench_listing,
     bench_sdk,
+    bench_servers,
     bench_service,
     bench_signer,
     bench_stop,
@@ -45,6 +46,7 @@ BENCHES = {
     "widgets": bench_widgets,
     "service": bench_service,
     "listing": bench_listing,
+    "servers": bench_servers,
 }
 
 

@@ -63,6 +63,8 @@ class ServiceConfig:
     lockout_threshold: int = 5
     lockout_seconds: float = 300.0
     max_body_bytes: int = MAX_BODY_BYTES
+    request_deadline: float = 30.0
+    http_threads: int = 2
     region: str = DEFAULT_REGION
     account: str = DEFAULT_ACCOUNT
 

@@ -25,7 +25,8 @@ from typing import Any, Dict, List, Optional, Sequence
 import modelarts
 from modelarts.local.accounts import Credentials, read_credentials_file
 from modelarts.local.app import App, ServiceConfig
-from modelarts.local.server import LocalHTTPServer
+from modelarts.local.server import WSGIServer
+from modelarts.local.wsgi import ServiceApp
 
 __all__ = ["LocalService", "LocalServiceProcess", "notebook_env"]
 
@@ -69,7 +70,7 @@ class LocalService:
         self.config = ServiceConfig(data_dir, host=host, port=port, stop_grace=stop_grace, **options)
         self.kill_jobs_on_close = kill_jobs_on_close
         self.app: Optional[App] = None
-        self._server: Optional[LocalHTTPServer] = None
+        self._server: Optional[WSGIServer] = None
 
     # -- lifecycle ------------------------------------------------------------------
 
@@ -79,7 +80,14 @@ class LocalService:
             return self
         app = App(self.config)
         try:
-            server = LocalHTTPServer(app, self.config.host, self.config.port)
+            server = WSGIServer(
+                ServiceApp(app),
+                self.config.host,
+                self.config.port,
+                threads=self.config.http_threads,
+                max_body_bytes=self.config.max_body_bytes,
+                request_deadline=self.config.request_deadline,
+            )
         except BaseException:
             app.close()
             raise
