@@ -20,15 +20,37 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
 import modelarts
 from modelarts.local.accounts import Credentials, read_credentials_file
 from modelarts.local.app import App, ServiceConfig
-from modelarts.local.server import WSGIServer
 from modelarts.local.wsgi import ServiceApp
 
-__all__ = ["LocalService", "LocalServiceProcess", "notebook_env"]
+if TYPE_CHECKING:  # pragma: no cover
+    from modelarts.local.server import WSGIServer
+
+__all__ = ["LocalService", "LocalServiceProcess", "MissingServerExtra", "notebook_env"]
+
+#: What to install when the HTTP server of the local service is missing.
+INSTALL_HINT = 'pip install "modelarts[local]"'
+
+
+class MissingServerExtra(ImportError):
+    """The local service's HTTP server (waitress, the ``local`` extra) is not installed."""
+
+
+def server_class() -> "type[WSGIServer]":
+    """:class:`~modelarts.local.server.WSGIServer`, or :class:`MissingServerExtra` naming the extra to install."""
+    try:
+        from modelarts.local.server import WSGIServer
+    except ImportError as exc:
+        if exc.name != "waitress" and not str(exc.name or "").startswith("waitress."):
+            raise
+        raise MissingServerExtra(
+            f"the local ModelArts service needs its HTTP server, waitress, from the 'local' extra: {INSTALL_HINT}"
+        ) from exc
+    return WSGIServer
 
 _SERVING = re.compile(r"serving on (http://\S+)")
 
@@ -78,9 +100,10 @@ class LocalService:
         """Open the data dir, re-adopt jobs and start serving; returns ``self``."""
         if self.app is not None:
             return self
+        server_type = server_class()
         app = App(self.config)
         try:
-            server = WSGIServer(
+            server = server_type(
                 ServiceApp(app),
                 self.config.host,
                 self.config.port,
