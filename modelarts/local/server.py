@@ -36,14 +36,14 @@ import threading
 import time
 from typing import Any, Callable, Dict, Optional
 
-from waitress.adjustments import Adjustments
-from waitress.channel import HTTPChannel
-from waitress.parser import HTTPRequestParser
-from waitress.receiver import ChunkedReceiver
-from waitress.server import TcpWSGIServer
-from waitress.task import ErrorTask, ThreadedTaskDispatcher
-from waitress.utilities import BadRequest as _WaitressBadRequest
-from waitress.utilities import RequestEntityTooLarge, RequestHeaderFieldsTooLarge
+from waitress.adjustments import Adjustments  # type: ignore[import-untyped]
+from waitress.channel import HTTPChannel  # type: ignore[import-untyped]
+from waitress.parser import HTTPRequestParser  # type: ignore[import-untyped]
+from waitress.receiver import ChunkedReceiver  # type: ignore[import-untyped]
+from waitress.server import TcpWSGIServer  # type: ignore[import-untyped]
+from waitress.task import ErrorTask, ThreadedTaskDispatcher  # type: ignore[import-untyped]
+from waitress.utilities import BadRequest as _WaitressBadRequest  # type: ignore[import-untyped]
+from waitress.utilities import RequestEntityTooLarge, RequestHeaderFieldsTooLarge  # type: ignore[import-untyped]
 
 from modelarts.local.errors import BodyTooLarge, GatewayError, ServiceError
 from modelarts.local.gateway import MAX_BODY_BYTES
@@ -98,8 +98,8 @@ class _Parser(HTTPRequestParser):
 
     def received(self, data: bytes) -> int:
         consumed: int = super().received(data)
-        body = self.body_rcv
-        if not self.completed and isinstance(body, ChunkedReceiver):
+        body, completed = self.body_rcv, bool(getattr(self, "completed"))
+        if not completed and isinstance(body, ChunkedReceiver):
             if len(body.control_line) > MAX_CHUNK_LINE or len(body.trailer) > MAX_TRAILER:
                 self.error = _WaitressBadRequest("chunk-size line or trailer too long")
                 self.completed = True

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import quote
 
@@ -55,7 +56,14 @@ def json_response(response: Response, request_id: str, close: bool = False) -> T
     if close:
         headers.append(("Connection", "close"))
     headers += list(response.headers.items())
-    return f"{response.status} {_REASONS.get(response.status, 'Error')}", headers, data
+    return f"{response.status} {_reason(response.status)}", headers, data
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
 
 
 def error_response(error: ServiceError, request_id: Optional[str] = None, close: bool = False) -> Tuple[str, Headers, bytes]:
@@ -125,11 +133,3 @@ class ServiceApp:
         start_response(status, headers)
         return [data]
 
-
-_REASONS = {
-    200: "OK", 201: "Created", 202: "Accepted", 204: "No Content", 400: "Bad Request", 401: "Unauthorized",
-    403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 408: "Request Timeout", 409: "Conflict",
-    411: "Length Required", 413: "Payload Too Large", 414: "URI Too Long", 429: "Too Many Requests",
-    431: "Request Header Fields Too Large", 500: "Internal Server Error", 501: "Not Implemented",
-    503: "Service Unavailable",
-}
