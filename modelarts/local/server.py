@@ -38,7 +38,7 @@ from typing import Any, Callable, Dict, Optional
 
 from waitress.adjustments import Adjustments  # type: ignore[import-untyped]
 from waitress.channel import HTTPChannel  # type: ignore[import-untyped]
-from waitress.parser import HTTPRequestParser  # type: ignore[import-untyped]
+from waitress.parser import HTTPRequestParser, ParsingError  # type: ignore[import-untyped]
 from waitress.receiver import ChunkedReceiver  # type: ignore[import-untyped]
 from waitress.server import TcpWSGIServer  # type: ignore[import-untyped]
 from waitress.task import ErrorTask, ThreadedTaskDispatcher  # type: ignore[import-untyped]
@@ -89,12 +89,18 @@ class _ErrorTask(ErrorTask):
 
 
 class _Parser(HTTPRequestParser):
-    """waitress' parser with the chunk-size line and trailer bounded.
+    """waitress' parser with the chunk-size line and trailer bounded, and every malformed header a 400.
 
     waitress keeps a partial chunk-size line (and trailer) by concatenating
     every read onto it: unbounded, a client could send megabytes of one line
     and cost quadratic copying before any authentication.
     """
+
+    def parse_header(self, header_plus: bytes) -> None:
+        try:
+            super().parse_header(header_plus)
+        except ValueError as exc:  # a Content-Length of more digits than int() converts (4,300)
+            raise ParsingError("Content-Length is invalid") from exc
 
     def received(self, data: bytes) -> int:
         consumed: int = super().received(data)
@@ -102,6 +108,10 @@ class _Parser(HTTPRequestParser):
         if not completed and isinstance(body, ChunkedReceiver):
             if len(body.control_line) > MAX_CHUNK_LINE or len(body.trailer) > MAX_TRAILER:
                 self.error = _WaitressBadRequest("chunk-size line or trailer too long")
+                self.completed = True
+            elif len(body) + body.chunk_remainder > getattr(self.adj, "max_chunked_body", self.adj.max_request_body_size):
+                # chunks announced beyond the limit: refused now, not after waiting for them
+                self.error = RequestEntityTooLarge("chunked body over the limit")
                 self.completed = True
         return consumed
 
@@ -184,6 +194,7 @@ class WSGIServer:
             expose_tracebacks=False,
             log_socket_errors=False,
         )
+        adjustments.max_chunked_body = max_body_bytes  # read by _Parser: chunk sizes are checked as announced
         self.grace = grace
         self.name = name
         self._map: Dict[int, Any] = {}

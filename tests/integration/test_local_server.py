@@ -155,11 +155,14 @@ def test_a_chunk_size_line_is_bounded_before_authentication(service: LocalServic
 
 @pytest.mark.parametrize("request_bytes, status", [
     (b"GET /v1 HTTP/1.1\r\nHost: local\r\nContent-Length: abc\r\n\r\n", 400),
+    (b"GET /v1 HTTP/1.1\r\nHost: local\r\nContent-Length: " + b"9" * 5000 + b"\r\n\r\n", 400),
     (b"GET /v1 HTTP/1.1\r\nHost: local\r\nBad Header\r\n\r\n", 400),
     (b"POST /v1 HTTP/1.1\r\nHost: local\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n", 400),
     (b"POST /v1 HTTP/1.1\r\nHost: local\r\nTransfer-Encoding: gzip\r\n\r\n", 400),
     (b"GET /v1 HTTP/1.1\r\nHost: local\r\nX-Big: " + b"a" * 70000 + b"\r\n\r\n", 431),
     (b"POST /v3/auth/tokens HTTP/1.1\r\nHost: local\r\nContent-Length: 99999999999\r\n\r\n", 413),
+    (b"POST /v1 HTTP/1.1\r\nHost: local\r\nTransfer-Encoding: chunked\r\n\r\n" + b"9" * 4000 + b"\r\n", 413),
+    (b"POST /v1 HTTP/1.1\r\nHost: local\r\nTransfer-Encoding: chunked\r\n\r\n1000000\r\n" + b"a" * 100, 413),
 ])  # fmt: skip
 def test_the_servers_own_refusals_are_gateway_json(service: LocalService, request_bytes: bytes, status: int) -> None:
     with _connect(service.endpoint) as sock:
