@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 
 from benchmarks import fixtures as fx
 from benchmarks.bench_service import cpu_seconds, detail_path
-from benchmarks.candidates import CANDIDATES, command, environment
+from benchmarks.candidates import CANDIDATES, command, environment, missing
 from benchmarks.loadgen import LoadResult, run_load
-from benchmarks.report import Figure
+from benchmarks.report import NOT_MEASURED, Figure
 from benchmarks.slowclients import SlowClients
 from benchmarks.timing import Stats, ms, per_second, percentile, us
 
@@ -110,7 +110,8 @@ def slow_round(url: str, headers: Dict[str, str], seconds: float, count: int) ->
 def run(cfg: Any) -> List[Figure]:
     rounds, seconds = cfg.scale(3, 1), cfg.scale(2.0, 0.3)
     slow_count = cfg.scale(200, 40)
-    names = list(CANDIDATES)
+    skipped = {name: missing(name) for name in CANDIDATES if missing(name)}
+    names = [name for name in CANDIDATES if name not in skipped]
     results: Dict[str, Dict[int, List[LoadResult]]] = {n: {c: [] for c in LEVELS} for n in names}
     cpu: Dict[str, Dict[int, float]] = {n: {c: 0.0 for c in LEVELS} for n in names}
     slow: Dict[str, Tuple[LoadResult, int, str]] = {}
@@ -126,8 +127,11 @@ def run(cfg: Any) -> List[Figure]:
                     cpu[candidate.name][clients] += cpu_seconds(candidate.pid) - before
         for candidate, url, headers in running:
             slow[candidate.name] = slow_round(url, headers, cfg.scale(3.0, 0.5), slow_count)
-    figures = []
-    for name, row in zip(names, ROWS):
+    figures = [Figure.failed(row[0], COMPARED, TARGET, NOT_MEASURED, skipped[name])
+               for name, row in zip(CANDIDATES, ROWS) if name in skipped]
+    for name, row in zip(CANDIDATES, ROWS):
+        if name in skipped:
+            continue
         runs = results[name]
         rates = {c: Stats.of([r.throughput for r in runs[c]]) for c in LEVELS}
         p99 = {c: percentile(sorted(x for r in runs[c] for x in r.latencies), 99) for c in LEVELS}

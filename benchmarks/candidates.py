@@ -25,6 +25,21 @@ from typing import Any, Dict, List
 CANDIDATES = ["waitress-1", "waitress-2", "waitress-4", "uvicorn", "uvicorn-h11", "main"]
 
 
+def missing(name: str) -> str:
+    """Why ``name`` cannot run here ("" when it can): uvicorn is the ``bench`` extra, ``main`` needs the old checkout."""
+    import importlib.util
+
+    if name.startswith("uvicorn"):
+        needed = ["uvicorn"] + (["httptools"] if name == "uvicorn" else ["h11"])
+        absent = [module for module in needed if importlib.util.find_spec(module) is None]
+        return f"{', '.join(absent)} not installed (pip install -e '.[bench]')" if absent else ""
+    if name == "main":
+        root = Path(os.environ.get("MODELARTS_MAIN", "/work/main"))
+        if not (root / "modelarts" / "local" / "workers.py").is_file():
+            return f"no checkout of the hand-written pool at {root} (set MODELARTS_MAIN)"
+    return ""
+
+
 def command(name: str, data_dir: Path) -> List[str]:
     if name == "main":
         return [sys.executable, "-m", "modelarts.local", "serve", "--data-dir", str(data_dir), "--kill-jobs-on-exit"]
