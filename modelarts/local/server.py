@@ -13,9 +13,11 @@ listener in a background thread and adds what the local gateway needs:
   connections that go *quiet*; it is kept as ``idle_timeout``);
 * **bounded reads**: headers up to ``max_header_bytes``; a chunked body's
   chunk-size lines and trailer up to 4 KiB / 64 KiB (refused with 400
-  before anything is authenticated); bodies over ``max_body_bytes`` answered
-  ``413`` by the application, bodies over four times that refused by the
-  server without being read;
+  before anything is authenticated); a body over ``max_body_bytes`` is
+  answered ``413``: by the application once read (up to four times the
+  limit, spooled to a temporary file past 512 KiB, so the client can still
+  read the answer), by the server at once when a ``Content-Length`` over
+  four times the limit or chunk sizes over the limit are announced;
 * refusals of the server itself (malformed request line or headers, bad
   framing, oversized headers or bodies) answered in the gateway's JSON
   shape (``error_code``/``error_msg``/``request_id``, ``X-Request-Id``)

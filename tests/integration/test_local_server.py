@@ -5,14 +5,16 @@ Pipelined requests are all answered; stalled and slow clients hold up nobody
 a request older than the deadline is cut however steadily it trickles; a
 chunk-size line is bounded before authentication; the server's own refusals
 are gateway JSON; closing lets requests in flight finish but never waits for
-stalled clients; a second WSGI application can be served on a second
-listener.  Loopback only, bounded in count and time.
+stalled clients, and ``serve`` stops cleanly on SIGTERM/SIGINT with its jobs
+left running for the next start; a second WSGI application can be served on
+a second listener.  Loopback only, bounded in count and time.
 """
 
 from __future__ import annotations
 
 import json
 import select
+import signal
 import socket
 import threading
 import time
@@ -24,8 +26,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-from modelarts.local import LocalService
+from modelarts.local import LocalService, LocalServiceProcess
 from modelarts.local.server import MAX_CHUNK_LINE, WSGIServer
+from modelarts.states import JobState
 
 PROBE = b"GET /no-such-route HTTP/1.1\r\nHost: local\r\n\r\n"
 
@@ -226,3 +229,27 @@ def test_a_second_application_on_a_second_listener(service: LocalService) -> Non
         assert second.endpoint != service.endpoint
         assert requests.get(second.endpoint + "/x", timeout=10).text == "ok"
         assert requests.get(service.endpoint + "/x", timeout=10).status_code == 404
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_serve_stops_cleanly_on_a_signal_and_jobs_are_readopted(tmp_path: Path, helpers: Any, signum: int) -> None:
+    """``modelarts-local serve`` on SIGTERM/SIGINT: a clean exit, the job keeps running, the next start re-adopts it."""
+    data_dir = tmp_path / "data"
+    first = LocalServiceProcess(data_dir, stop_grace=1.0, extra_args=["--queue-delay", "0.1"]).start()
+    try:
+        api = helpers.Api(first.endpoint, first.credentials)
+        job = helpers.create_job(api, helpers.Bucket(data_dir / "obs", "sig"), helpers.SLEEP_LOOP)
+        helpers.wait_status(api, job, JobState.RUNNING)
+        ids = helpers.job_pids(api, job)
+        first.kill(signum)
+        assert first.process is not None and first.process.returncode == 0
+        assert "modelarts-local stopped" in "".join(first.output)
+    finally:
+        first.kill()
+    assert not helpers.pid_gone(ids["pid"])
+    with LocalServiceProcess(data_dir, stop_grace=1.0) as again:
+        api = helpers.Api(again.endpoint, again.credentials)
+        assert api.detail(job["job_id"], job["version_id"])["status"] == JobState.RUNNING
+        api.ok(api.stop(job["job_id"], job["version_id"]))
+        helpers.wait_status(api, job, JobState.KILLED)
+        assert helpers.group_gone(ids["pgid"])
