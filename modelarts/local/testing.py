@@ -74,7 +74,10 @@ class LocalService:
     ``stop_grace`` is the SIGTERM → SIGKILL delay of a stop.  Keyword
     arguments set the other :class:`~modelarts.local.app.ServiceConfig` knobs
     (``queue_delay``, ``token_ttl``, ``temp_credential_ttl``,
-    ``lockout_threshold``, ``lockout_seconds``, ``poll_interval``, …).
+    ``lockout_threshold``, ``lockout_seconds``, ``poll_interval``,
+    ``request_deadline`` (seconds a request may take to arrive whole),
+    ``http_threads`` (the HTTP server's worker threads), …).  The HTTP server
+    is :class:`~modelarts.local.server.WSGIServer` (waitress, the ``local`` extra).
     Closing leaves job processes running (a later service on the same data
     dir re-adopts them) unless ``kill_jobs_on_close`` or ``close(kill_jobs=True)``.
     """
