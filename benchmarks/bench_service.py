@@ -56,8 +56,8 @@ def profile_dispatch(cfg) -> str:
         each = (time.perf_counter() - started) / count
         text = cfg.profile(one, repeat=count)
     return (f"routes.dispatch + json.dumps of this request, no HTTP: {us(each)} a request (unprofiled); the rest "
-            "of the service's CPU per request is http.server's parsing and writing and switching between handler "
-            f"threads\n\n{text}")
+            "of the service's CPU per request is waitress' I/O loop (parsing, writing) and the hand-off between it "
+            f"and the worker threads\n\n{text}")
 
 
 #: What this row made us change (it missed before them: 2,349/s, p99 55 ms in 2d7dd4f's run).
@@ -71,6 +71,8 @@ HISTORY = [
     "then 1e835d5: kept-alive connections answered in arrival order by one worker thread (another only while every "
     "worker is stuck on a request) instead of a thread each; the 32 threads had been taking turns at the GIL in "
     "random order (p99 ≈ 2.5 × the mean); p99 14-16 ms. A pool of 2 or 4 workers was no better than a thread each",
+    "then the hand-written pool and http.server were replaced by waitress (2 worker threads), chosen in the "
+    "server comparison below: slower here, but no client can stall it and every read is bounded",
 ]
 
 
@@ -87,8 +89,9 @@ def why_missed(results: Dict[int, List[LoadResult]], cpu_per_request: Dict[int, 
         f"CPU per request {us(cpu_per_request[LEVELS[1]])} → {us(cpu_per_request[most])}"
         + (": the threads answering requests contend for the GIL and the one SQLite connection's lock"
            if rate[most] < rate[LEVELS[1]] else ""),
-        "what is left: http.server itself (its email-based header parsing and response writing are about half the "
-        "service's CPU a request)",
+        "what is left: waitress' pure-Python I/O loop (one thread parses every request and polls every connection, "
+        "then hands the request to a worker thread; each hand-off is a GIL switch) is about half the service's CPU "
+        "a request",
     ]
 
 

@@ -28,6 +28,7 @@ from benchmarks import (  # noqa: E402
     bench_listing,
     bench_obs,
     bench_sdk,
+    bench_servers,
     bench_service,
     bench_signer,
     bench_stop,
@@ -47,6 +48,7 @@ BENCHES = {
     "service": bench_service,
     "listing": bench_listing,
     "obs": bench_obs,
+    "servers": bench_servers,
 }
 
 
@@ -61,7 +63,9 @@ NOTES = [
     "(job list: one grouped query, fewer columns, no per-row dicts or JSON parsing), 9c9acd4 (job list: filter, "
     "sort and page in SQLite), 4ef4c85 + ce5ef62 + b02e65a + 4148b5d (signed GET: cached access keys and projects, "
     "X-Sdk-Date without strptime, one query a version lookup, one send() a response), 1e835d5 (connections "
-    "answered in arrival order by one worker instead of a thread each: the 32-client p99 from 20-28 ms to 14-16 ms).",
+    "answered in arrival order by one worker instead of a thread each: the 32-client p99 from 20-28 ms to 14-16 ms); "
+    "then http.server and the hand-written pool were replaced by waitress, chosen by the server comparison "
+    "(`benchmarks/bench_servers.py`: waitress, uvicorn and the old pool side by side, with 200 slow clients).",
     "Quick mode (`--quick`) runs every benchmark with few repeats and smaller data so CI keeps the scripts "
     "working; its numbers are not for judging.",
 ]

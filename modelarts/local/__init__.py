@@ -9,8 +9,24 @@ serve`` (or ``lab``/``demo``), or from Python::
     with LocalService("/tmp/ma") as service:
         os.environ.update(service.env())     # a plain Session() now uses it
 
-Module map (one concept each): ``app`` wiring and config, ``server`` HTTP,
-``workers`` the connection pool, ``routes`` URL table and handlers,
+HTTP: the service is a WSGI application (:class:`~modelarts.local.wsgi.ServiceApp`:
+request → :func:`~modelarts.local.routes.dispatch` → JSON answer) served by
+`waitress <https://docs.pylonsproject.org/projects/waitress/>`_ through
+:class:`~modelarts.local.server.WSGIServer`.  waitress is the ``local`` extra
+(``pip install "modelarts[local]"``; the ``notebook`` and ``test`` extras
+include it); without it the SDK and this package still import, and
+:meth:`LocalService.start` / ``modelarts-local`` raise or print
+``MissingServerExtra`` naming the extra.  waitress reads each request whole on
+its I/O thread before a worker sees it, so slow or stalled clients cost a
+socket, not a worker; on top of it every request has a deadline
+(``request_deadline``, 30 s, however steadily a client trickles bytes),
+headers are bounded to 64 KiB, chunk-size lines to 4 KiB, bodies over 12 MB
+are answered 413, and the server's own refusals use the gateway's JSON error
+shape.  ``WSGIServer`` serves any WSGI app, so further endpoints can get a
+listener of their own.
+
+Module map (one concept each): ``app`` wiring and config, ``wsgi`` the WSGI
+application, ``server`` the HTTP server, ``routes`` URL table and handlers,
 ``errors`` error classes, ``gateway`` signature/token checks, ``iam`` tokens
 and temporary keys, ``accounts`` users and the credentials file, ``rowcache``
 cached key and project rows, ``store`` SQLite, ``jobstore`` job rows,
@@ -35,7 +51,7 @@ resources, and everything when the service runs unprivileged), is in
 
 from modelarts.local.accounts import Credentials, read_credentials_file, write_credentials_file
 from modelarts.local.app import App, DataDirInUse, ServiceConfig, default_data_dir
-from modelarts.local.testing import LocalService, LocalServiceProcess, notebook_env
+from modelarts.local.testing import LocalService, LocalServiceProcess, MissingServerExtra, notebook_env
 
 __all__ = [
     "App",
@@ -43,6 +59,7 @@ __all__ = [
     "DataDirInUse",
     "LocalService",
     "LocalServiceProcess",
+    "MissingServerExtra",
     "ServiceConfig",
     "default_data_dir",
     "notebook_env",

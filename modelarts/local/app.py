@@ -68,6 +68,8 @@ class ServiceConfig:
     job_quota: int = JOB_QUOTA
     max_running_per_account: Optional[int] = None
     sandbox: str = "auto"
+    request_deadline: float = 30.0
+    http_threads: int = 2
     region: str = DEFAULT_REGION
     account: str = DEFAULT_ACCOUNT
 

@@ -29,7 +29,7 @@ from modelarts.local.app import DataDirInUse, default_data_dir
 from modelarts.local.processes import is_alive
 from modelarts.local.jobs import JOB_QUOTA
 from modelarts.local.jobspec import SANDBOXES
-from modelarts.local.testing import LocalService, notebook_env
+from modelarts.local.testing import LocalService, MissingServerExtra, notebook_env
 from modelarts.local.accounts import read_credentials_file
 
 __all__ = ["build_parser", "lab_command", "main"]
@@ -223,6 +223,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         from modelarts.local.demo import run_demo
 
         return run_demo(stop_grace=args.stop_grace)
-    except DataDirInUse as exc:
+    except (DataDirInUse, MissingServerExtra) as exc:
         print(f"modelarts-local: {exc}", file=sys.stderr)
         return 2

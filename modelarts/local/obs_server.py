@@ -1,8 +1,9 @@
 """Serve the local OBS endpoint (:class:`~modelarts.local.obs_wsgi.ObsApp`) on its own listener.
 
-Waitress serves the WSGI application from a background thread.  Request
-bodies up to the 5 GB single-PUT limit are accepted (waitress spools large
-bodies over 16 MiB to a temporary file before the application sees them).
+The service's :class:`~modelarts.local.server.WSGIServer` (waitress) serves
+it on a listener of its own.  Request bodies up to the 5 GB single-PUT limit
+are accepted (bodies over 16 MiB are spooled to a temporary file before the
+application sees them), and a whole request may take up to an hour.
 
 >>> server = ObsServer(app).start()          # doctest: +SKIP
 >>> server.endpoint                          # doctest: +SKIP
@@ -11,50 +12,34 @@ bodies over 16 MiB to a temporary file before the application sees them).
 
 from __future__ import annotations
 
-import threading
-from typing import TYPE_CHECKING, Any, Optional
-
-import waitress  # type: ignore[import-untyped]
+from typing import TYPE_CHECKING
 
 from modelarts.local.obs_wsgi import MAX_PUT_BYTES, ObsApp
+from modelarts.local.server import WSGIServer
 
 if TYPE_CHECKING:  # pragma: no cover
     from modelarts.local.app import App
 
 __all__ = ["ObsServer"]
 
+#: A whole OBS request (a 5 GB single PUT at a slow client's pace) may take this long.
+OBS_REQUEST_DEADLINE = 3600.0
 
-class ObsServer:
-    """A waitress server for the OBS endpoint of ``app`` (``port`` 0: a free one)."""
+
+class ObsServer(WSGIServer):
+    """The OBS endpoint of ``app`` on the service's server (``port`` 0: a free one)."""
 
     def __init__(self, app: "App", host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> None:
         self.wsgi = ObsApp(app)
-        self._server: Any = waitress.create_server(
+        super().__init__(
             self.wsgi,
-            host=host,
-            port=port,
+            host,
+            port,
             threads=threads,
-            max_request_body_size=MAX_PUT_BYTES + 1024,
+            max_body_bytes=MAX_PUT_BYTES,
+            max_read_bytes=MAX_PUT_BYTES + 1024,  # past the single-PUT limit waitress refuses before reading
+            request_deadline=OBS_REQUEST_DEADLINE,
+            name="modelarts-local-obs",
             inbuf_overflow=16 * 1024 * 1024,  # multipart parts (8 MiB by default) stay in memory
             recv_bytes=256 * 1024,  # bulk bodies: fewer, larger reads from the socket
-            channel_timeout=120,
-            ident="modelarts-local-obs",
-            clear_untrusted_proxy_headers=True,
         )
-        self._thread: Optional[threading.Thread] = None
-
-    @property
-    def endpoint(self) -> str:
-        host, port = self._server.socket.getsockname()[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> "ObsServer":
-        self._thread = threading.Thread(target=self._server.run, name="local-obs", daemon=True)
-        self._thread.start()
-        return self
-
-    def close(self) -> None:
-        self._server.close()
-        if self._thread is not None:
-            self._thread.join(10)
-            self._thread = None

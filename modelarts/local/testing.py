@@ -20,15 +20,38 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
 import modelarts
 from modelarts.local.accounts import Credentials, read_credentials_file
 from modelarts.local.app import App, ServiceConfig
-from modelarts.local.obs_server import ObsServer
-from modelarts.local.server import LocalHTTPServer
+from modelarts.local.wsgi import ServiceApp
 
-__all__ = ["LocalService", "LocalServiceProcess", "notebook_env"]
+if TYPE_CHECKING:  # pragma: no cover
+    from modelarts.local.obs_server import ObsServer
+    from modelarts.local.server import WSGIServer
+
+__all__ = ["LocalService", "LocalServiceProcess", "MissingServerExtra", "notebook_env"]
+
+#: What to install when the HTTP server of the local service is missing.
+INSTALL_HINT = 'pip install "modelarts[local]"'
+
+
+class MissingServerExtra(ImportError):
+    """The local service's HTTP server (waitress, the ``local`` extra) is not installed."""
+
+
+def server_class() -> "type[WSGIServer]":
+    """:class:`~modelarts.local.server.WSGIServer`, or :class:`MissingServerExtra` naming the extra to install."""
+    try:
+        from modelarts.local.server import WSGIServer
+    except ImportError as exc:
+        if exc.name != "waitress" and not str(exc.name or "").startswith("waitress."):
+            raise
+        raise MissingServerExtra(
+            f"the local ModelArts service needs its HTTP server, waitress, from the 'local' extra: {INSTALL_HINT}"
+        ) from exc
+    return WSGIServer
 
 _SERVING = re.compile(r"serving on (http://\S+)")
 _OBS = re.compile(r"OBS endpoint:\s+(http://\S+)")
@@ -56,7 +79,10 @@ class LocalService:
     ``stop_grace`` is the SIGTERM → SIGKILL delay of a stop.  Keyword
     arguments set the other :class:`~modelarts.local.app.ServiceConfig` knobs
     (``queue_delay``, ``token_ttl``, ``temp_credential_ttl``,
-    ``lockout_threshold``, ``lockout_seconds``, ``poll_interval``, …).
+    ``lockout_threshold``, ``lockout_seconds``, ``poll_interval``,
+    ``request_deadline`` (seconds a request may take to arrive whole),
+    ``http_threads`` (the HTTP server's worker threads), …).  The HTTP server
+    is :class:`~modelarts.local.server.WSGIServer` (waitress, the ``local`` extra).
     Closing leaves job processes running (a later service on the same data
     dir re-adopts them) unless ``kill_jobs_on_close`` or ``close(kill_jobs=True)``.
     """
@@ -74,7 +100,7 @@ class LocalService:
         self.config = ServiceConfig(data_dir, host=host, port=port, stop_grace=stop_grace, **options)
         self.kill_jobs_on_close = kill_jobs_on_close
         self.app: Optional[App] = None
-        self._server: Optional[LocalHTTPServer] = None
+        self._server: Optional[WSGIServer] = None
         self._obs: Optional[ObsServer] = None
 
     # -- lifecycle ------------------------------------------------------------------
@@ -83,13 +109,23 @@ class LocalService:
         """Open the data dir, re-adopt jobs and start serving; returns ``self``."""
         if self.app is not None:
             return self
+        server_type = server_class()
         app = App(self.config)
         try:
-            server = LocalHTTPServer(app, self.config.host, self.config.port)
+            server = server_type(
+                ServiceApp(app),
+                self.config.host,
+                self.config.port,
+                threads=self.config.http_threads,
+                max_body_bytes=self.config.max_body_bytes,
+                request_deadline=self.config.request_deadline,
+            )
         except BaseException:
             app.close()
             raise
         try:
+            from modelarts.local.obs_server import ObsServer  # waitress too: only once server_class() found it
+
             obs = ObsServer(app, self.config.host)
         except BaseException:
             server.close()

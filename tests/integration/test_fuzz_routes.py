@@ -254,7 +254,7 @@ def test_missing_duplicated_and_broken_headers_are_refused_cleanly(
 
 
 def _number(value: str) -> int:
-    """``value`` as http.server's ``int()`` would read it, or -1 (bounded to 18 digits)."""
+    """``value`` as the server reads a Content-Length (digits only), or -1 (bounded to 18 digits)."""
     text = value.strip()
     return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else -1
 
