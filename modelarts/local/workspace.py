@@ -1,0 +1,103 @@
+"""The folder ``modelarts-local lab`` opens: the user's own, seeded with copies.
+
+JupyterLab writes into the folder it serves: autosave rewrites open notebooks,
+checkpoints land in ``.ipynb_checkpoints/`` and new notebooks appear next to the
+others.  Serving the repository's ``notebooks/`` would therefore change the
+documentation (and add files the test command collects), so ``lab`` serves a
+workspace instead:
+
+* by default ``<data dir>/workspace`` (``~/.modelarts-local/workspace``), or the
+  ``--notebook-dir`` given;
+* seeded, the first time and whenever a documentation notebook is missing, with
+  **copies** of the documentation notebooks and the helper modules they import;
+  a file already in the workspace is never overwritten, so the user's edits
+  stay;
+* never inside the source tree of this package (refused with
+  :class:`WorkspaceError`), so nothing the lab does dirties the repository.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import List, Optional
+
+import modelarts
+
+__all__ = ["WorkspaceError", "documentation_dir", "prepare_workspace", "source_tree"]
+
+#: Files of ``notebooks/`` that belong to its test set-up, not to the reader.
+_NOT_COPIED = {"conftest.py", "sanitize.cfg"}
+
+
+class WorkspaceError(ValueError):
+    """The chosen notebook dir cannot be used as a workspace."""
+
+
+def source_tree() -> Optional[Path]:
+    """The checkout this package runs from (the folder holding ``setup.cfg`` or ``.git``), if any."""
+    root = Path(modelarts.__file__).resolve().parents[1]
+    return root if (root / "setup.cfg").exists() or (root / ".git").exists() else None
+
+
+def documentation_dir() -> Optional[Path]:
+    """The documentation notebooks of the checkout (``<checkout>/notebooks``), if there is one."""
+    root = source_tree()
+    docs = root / "notebooks" if root is not None else None
+    return docs if docs is not None and docs.is_dir() else None
+
+
+def _inside(path: Path, parent: Path) -> bool:
+    try:
+        path.relative_to(parent)
+    except ValueError:
+        return False
+    return True
+
+
+def prepare_workspace(target: Path, docs: Optional[Path] = None, *, source: Optional[Path] = None) -> List[str]:
+    """Create ``target`` if needed and copy in the documentation notebooks it lacks.
+
+    Parameters
+    ----------
+    target : Path
+        The workspace folder.
+    docs : Path, optional
+        Where the documentation notebooks are (default :func:`documentation_dir`).
+    source : Path, optional
+        The source tree to keep out of (default :func:`source_tree`).
+
+    Returns
+    -------
+    list of str
+        The names of the files copied now (empty when all were already there).
+
+    Raises
+    ------
+    WorkspaceError
+        ``target`` is inside the source tree, or exists and is not a folder.
+    """
+    target = target.expanduser().resolve()
+    source = source_tree() if source is None else source.resolve()
+    if source is not None and _inside(target, source):
+        raise WorkspaceError(
+            f"--notebook-dir {target} is inside the modelarts source tree {source}: JupyterLab would write "
+            "there (autosave, checkpoints, new notebooks). Choose a folder outside it, e.g. --notebook-dir ~/modelarts-work"
+        )
+    if target.exists() and not target.is_dir():
+        raise WorkspaceError(f"--notebook-dir {target} exists and is not a folder")
+    target.mkdir(parents=True, exist_ok=True)
+    docs = documentation_dir() if docs is None else docs
+    copied: List[str] = []
+    if docs is None or not docs.is_dir():
+        return copied
+    for item in sorted(docs.iterdir()):
+        if not item.is_file() or item.name in _NOT_COPIED or item.suffix not in (".ipynb", ".py"):
+            continue
+        destination = target / item.name
+        if destination.exists():
+            continue  # the user's copy, possibly edited: never overwritten
+        shutil.copy2(item, destination)
+        destination.chmod(destination.stat().st_mode | 0o200)  # a read-only checkout must not give read-only copies
+        copied.append(item.name)
+    return copied
