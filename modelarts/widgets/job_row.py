@@ -37,15 +37,16 @@ def _grid(**extra: str) -> widgets.Layout:
     )
 
 
-def _cell(child: widgets.Widget) -> widgets.Widget:
+def _cell(child: widgets.Widget, column: str) -> widgets.Widget:
     child.add_class("modelarts-cell")
+    child.add_class(f"modelarts-col-{column.lower()}")
     return child
 
 
 def header_row() -> widgets.GridBox:
     """The table's bold header line."""
     header = widgets.GridBox(
-        [_cell(widgets.HTML(f"<b>{title}</b>")) for title in COLUMNS],
+        [_cell(widgets.HTML(f"<b>{title}</b>"), title) for title in COLUMNS],
         layout=_grid(border_bottom="1px solid #ccc"),
     )
     header.add_class("modelarts-job-header")
@@ -123,7 +124,7 @@ class JobRow(widgets.GridBox):
         self.add_class("modelarts-job-row")
         actions = widgets.HBox([self.stop_button, self.deleter], layout=widgets.Layout(flex_flow="row wrap"))
         cells = [self.select, self._id, self._version, self.status, self._created, self._duration, actions]
-        self.children = tuple(_cell(child) for child in cells) + (self.result,)
+        self.children = tuple(_cell(child, title) for child, title in zip(cells, COLUMNS)) + (self.result,)
         self.layout = _grid(border_bottom="1px solid #eee", padding="2px 0")
         self.update(job)
 

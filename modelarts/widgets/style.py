@@ -11,7 +11,9 @@ their look.
 
 The table is a CSS grid with the same column template on every row, so the
 header and the rows line up at any width; each column has a minimum and every
-cell wraps its text inside it (from 600 px wide output areas upwards).
+cell wraps its text inside it.  Where the list is narrower than
+:data:`NARROW` (a 600 px window, a side panel) a container query stacks each
+row into two labelled columns instead of cutting the table off.
 """
 
 from __future__ import annotations
@@ -29,12 +31,23 @@ TABLE_COLUMNS = (
     "minmax(5.6em, 1.2fr) minmax(4.6em, 0.8fr) minmax(6.5em, 2fr)"
 )
 
+def _label_rule(column: str) -> str:
+    return (f"  .{ROOT_CLASS} .modelarts-col-{column.lower()}::before {{ content: \"{column} \"; "
+            "font-weight: bold; margin-right: 0.3em; }")
+
+
+#: Below this width the table stacks: each row's cells in two labelled columns, no header.
+NARROW = "620px"
+_LABELS = "\n".join(_label_rule(c) for c in ("ID", "Version", "Status", "Created", "Duration"))
+
 _CSS = f"""
 .{ROOT_CLASS} .widget-button, .{ROOT_CLASS} .jupyter-button {{
   white-space: normal; height: auto; min-height: var(--jp-widgets-inline-height, 28px);
   overflow: visible; text-overflow: clip; overflow-wrap: anywhere; line-height: 1.25;
-  padding-top: 3px; padding-bottom: 3px; flex-shrink: 0; max-width: 100%;
+  padding-top: 3px; padding-bottom: 3px; max-width: 100%;
 }}
+.{ROOT_CLASS} .widget-hbox {{ flex-wrap: wrap; row-gap: 2px; }}
+.{ROOT_CLASS} .widget-hbox > *, .{ROOT_CLASS} .widget-vbox > * {{ max-width: 100%; }}
 .{ROOT_CLASS} .widget-label, .{ROOT_CLASS} .widget-label-basic, .{ROOT_CLASS} .widget-inline-hbox .widget-label,
 .{ROOT_CLASS} .widget-checkbox label, .{ROOT_CLASS} .widget-html-content {{
   white-space: normal; overflow: visible; text-overflow: clip; overflow-wrap: anywhere; height: auto;
@@ -54,6 +67,13 @@ _CSS = f"""
   outline: 2px solid var(--jp-brand-color1, #1976d2); outline-offset: 1px;
 }}
 .{ROOT_CLASS} .modelarts-reason {{ color: #c62828; }}
+.{ROOT_CLASS}.modelarts-job-list {{ container-type: inline-size; container-name: modelarts-list; }}
+@container modelarts-list (max-width: {NARROW}) {{
+  .{ROOT_CLASS} .modelarts-job-header {{ display: none !important; }}
+  .{ROOT_CLASS} .modelarts-job-row {{ grid-template-columns: minmax(0, 1fr) minmax(0, 1fr) !important; }}
+  .{ROOT_CLASS} .modelarts-col-name, .{ROOT_CLASS} .modelarts-col-actions {{ grid-column: 1 / -1; }}
+{_LABELS}
+}}
 """
 
 

@@ -161,9 +161,21 @@ def lab(browser_service: LocalService, tmp_path_factory: pytest.TempPathFactory)
         (ARTIFACTS / "jupyterlab.log").write_bytes(log.read_bytes())
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Keep each phase's report on the test item, so ``page`` can tell that the test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
 @pytest.fixture
-def page() -> Iterator[Page]:
-    """A page in Debian's Chromium; console errors are kept on ``page.console_errors``."""
+def page(request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A page in Debian's Chromium; console errors are kept on ``page.console_errors``.
+
+    When the test fails, a screenshot of the whole page is kept as
+    ``test-artifacts/failed-<test name>.png``.
+    """
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (tools/run-tests.sh does)")
     with sync_playwright() as playwright:
@@ -178,6 +190,10 @@ def page() -> Iterator[Page]:
             new_page.set_default_timeout(60_000)
             expect.set_options(timeout=30_000)  # a loaded 2-core CI machine is slow to round-trip
             yield new_page
+            report = getattr(request.node, "rep_call", None)
+            if report is not None and report.failed:
+                ARTIFACTS.mkdir(exist_ok=True)
+                new_page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}.png"), full_page=True)
         finally:
             browser.close()
 
