@@ -12,11 +12,14 @@ from modelarts.estimator import Estimator
 from modelarts.job import TrainingJob
 from modelarts.session import Session
 
-KERNEL_READY = """() => {
+#: The notebook ``name`` is the current tab and its kernel is idle.  JupyterLab restores the tabs a
+#: previous page had open, so without the name check "run all cells" may run another notebook.
+KERNEL_READY = """(name) => {
     const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
     const context = widget && widget.sessionContext;
     const kernel = context && context.session && context.session.kernel;
-    return Boolean(context && context.isReady && kernel && kernel.status === 'idle');
+    const path = widget && widget.context && widget.context.path;
+    return Boolean(path === name && context && context.isReady && kernel && kernel.status === 'idle');
 }"""
 
 #: Every element of a modelarts widget whose text could be cut, and the ones whose text is: a control's
@@ -65,7 +68,7 @@ def run_notebook(page: Page, lab: Any, name: str, cells: List[str]) -> None:
     lab.write_notebook(name, cells)
     page.goto(lab.notebook_url(name))
     page.wait_for_selector(".jp-Notebook")
-    page.wait_for_function(KERNEL_READY, timeout=90_000)
+    page.wait_for_function(KERNEL_READY, arg=name, timeout=90_000)
     page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
 
 
