@@ -57,7 +57,11 @@ class JobControls(widgets.VBox):
     job : TrainingJob
         Anything with ``job_name``, ``job_id``, ``version_id``, ``status``,
         ``create_time``, ``duration``, ``refresh()``,
-        ``stop(wait=, timeout=, poll=)`` and ``delete_job(force=)``.
+        ``stop(wait=, timeout=, poll=)``, ``delete_job(force=)``, and for the
+        log panel ``get_job_log_file_list()`` and
+        ``get_job_log(log_file, base_line=, lines=, order=)``; with
+        ``last_log_lines(n)`` too, a failure shows its reason.  The widget
+        uses nothing else of the job.
     interval, max_interval : float
         The refresher's first and longest wait between polls, in seconds.
     ended_interval : float

@@ -181,3 +181,19 @@ def test_controls_have_visible_labels_and_tooltips(make_list):
         assert row.select.description == row.job_name
         assert row.stop_button.tooltip == f"Stop {row.label}"
     assert all(b.description and b.tooltip for b in buttons)
+
+
+def test_the_stylesheet_is_shipped_and_scoped(make_list):
+    """Both widgets carry the wrap-don't-cut rules, and every rule is scoped to them."""
+    import re as _re
+
+    from modelarts.widgets.style import ROOT_CLASS
+
+    widget = make_list(FakeBackend(1))
+    assert ROOT_CLASS in widget._dom_classes
+    sheet = widget.children[0]
+    assert "modelarts-style" in sheet._dom_classes and sheet.layout.display == "none"
+    css = _re.sub(r"@container[^{]*\{", "", sheet.value.removeprefix("<style>").removesuffix("</style>"))
+    selectors = [s.strip() for block in _re.findall(r"([^{}]+)\{", css) for s in block.split(",") if s.strip()]
+    assert selectors and all(s.startswith(f".{ROOT_CLASS}") for s in selectors), selectors
+    assert "white-space: normal" in css and "text-overflow: clip" in css
