@@ -108,6 +108,7 @@ class BulkBar(widgets.VBox):
         self.stop_timeout, self.workers = stop_timeout, max(1, int(workers))
         self.plan: List[Plan] = []
         self._action = ""
+        self._selecting = False
         self.select_all = widgets.Checkbox(value=False, description="Select all on this page", indent=False,
                                            layout=widgets.Layout(width="auto"))  # fmt: skip
         self.select_all.add_class("modelarts-select-all")
@@ -154,7 +155,7 @@ class BulkBar(widgets.VBox):
 
     def watch(self, row: JobRow) -> None:
         """Keep the count and buttons current when ``row``'s checkbox changes."""
-        row.select.observe(lambda _change: self.sync(), names="value")
+        row.select.observe(lambda _change: None if self._selecting else self.sync(), names="value")
 
     def sync(self) -> None:
         """Show the selection count; enable the actions only when something is selected."""
@@ -172,9 +173,14 @@ class BulkBar(widgets.VBox):
             self.select_all.observe(self._select_all_changed, names="value")
 
     def _select_all_changed(self, change: Any) -> None:
-        for row in self._rows():
-            if not row.deleted:
-                row.select.value = bool(change["new"])
+        # one sync at the end: a sync per row would flip "Select all" back and forth while the rows follow
+        self._selecting = True
+        try:
+            for row in self._rows():
+                if not row.deleted:
+                    row.select.value = bool(change["new"])
+        finally:
+            self._selecting = False
         self.sync()
 
     # -- the two-step actions ----------------------------------------------------

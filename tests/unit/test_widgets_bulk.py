@@ -197,3 +197,12 @@ def test_the_stylesheet_is_shipped_and_scoped(make_list):
     selectors = [s.strip() for block in _re.findall(r"([^{}]+)\{", css) for s in block.split(",") if s.strip()]
     assert selectors and all(s.startswith(f".{ROOT_CLASS}") for s in selectors), selectors
     assert "white-space: normal" in css and "text-overflow: clip" in css
+
+
+def test_select_all_does_not_flicker(make_list):
+    """Ticking "Select all" sets it once; it is not flipped back while the rows follow."""
+    widget = make_list(FakeBackend(5))
+    seen: List[bool] = []
+    widget.bulk.select_all.observe(lambda change: seen.append(change["new"]), names="value")
+    widget.bulk.select_all.value = True
+    assert seen == [True] and widget.bulk.count.value == "5 selected"
