@@ -32,7 +32,7 @@ from typing import Any, Dict, List, Optional
 from modelarts import _api, _lifecycle
 from modelarts._config import config_from_version
 from modelarts._logs import LOG_NOT_READY, LogFollower, exit_code_in, log_query
-from modelarts._validate import check_data_source, check_id, check_session, check_text
+from modelarts._validate import check_data_source, check_id, check_int, check_session, check_text
 from modelarts._wait import Clock, Sleep, check_wait, make_progress, poll_until_terminal
 from modelarts.exceptions import APIError, JobFailedError
 from modelarts.models import JobCreated, JobInfo
@@ -192,6 +192,7 @@ class TrainingJob(_lifecycle.Job):
 
         With several files (distributed jobs) each line is prefixed ``[file]``.
         """
+        count = check_int(lines, "lines", 1, 500)  # before anything is sent
         try:
             files = list(_api.log_file_names(self.session, self.job_id, self.version_id).get("log_file_list") or [])
         except APIError as err:
@@ -201,7 +202,7 @@ class TrainingJob(_lifecycle.Job):
         out: List[str] = []
         for name in files:
             try:
-                chunk = _api.aom_log(self.session, self.job_id, self.version_id, log_query(name, -1, -lines))
+                chunk = _api.aom_log(self.session, self.job_id, self.version_id, log_query(name, -1, -count))
             except APIError as err:
                 if err.error_code in LOG_NOT_READY:
                     continue

@@ -26,6 +26,7 @@ from typing import Any, List, Optional, Tuple
 import ipywidgets as widgets
 
 import html
+import time
 
 from modelarts._api import is_missing
 from modelarts._logs import exit_code_in
@@ -67,6 +68,10 @@ class JobControls(widgets.VBox):
     ended_interval : float
         Once the job has ended, the refresher backs off to this wait (seconds)
         and keeps checking that the job still exists.
+    watch_after_end : float
+        How long (seconds) after the end it keeps checking; then its thread
+        ends, so widgets nobody closes do not poll for ever.  A click on
+        Delete still checks first.
     stop_timeout : float
         How long Stop (and a forced Delete) waits for the job to end.
     autostart : bool
@@ -109,6 +114,7 @@ class JobControls(widgets.VBox):
         interval: float = 1.0,
         max_interval: float = 10.0,
         ended_interval: float = 60.0,
+        watch_after_end: float = 3600.0,
         stop_timeout: float = 600.0,
         autostart: bool = True,
         **kwargs: Any,
@@ -119,6 +125,8 @@ class JobControls(widgets.VBox):
         self.state: Optional[JobState] = parse_state(getattr(job, "status", None))
         self.deleted = False
         self.ended_interval = max(ended_interval, max_interval, interval)
+        self.watch_after_end = watch_after_end
+        self._ended_at: Optional[float] = None
         self.failure: Optional[JobFailedError] = None
         self._stopping = False
 
@@ -337,8 +345,9 @@ class JobControls(widgets.VBox):
             return Poll.DONE
         self.reporter.poll_succeeded()
         self._sync_buttons()
-        if self.done:
-            return Poll.SAME  # slowed down (ended_interval): only a deletion can still change
+        if self.done:  # slowed down (ended_interval): only a deletion can still change, for a while
+            self._ended_at = time.monotonic() if self._ended_at is None else self._ended_at
+            return Poll.DONE if time.monotonic() - self._ended_at >= self.watch_after_end else Poll.SAME
         return Poll.SAME if state == before else Poll.CHANGED
 
     def _after_action(self) -> None:

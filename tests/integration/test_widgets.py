@@ -104,7 +104,8 @@ def test_stop_click_kills_the_job_and_its_process(helpers, session, jobs, widget
     assert controls.stop_button.disabled and not controls.delete_button.disabled
     assert f"Stopped {job.job_name} ({job.job_id}): KILLED" in output_text(controls, "stdout")
     assert output_text(controls, "stderr") == ""
-    assert controls.refresher.join(10), "the refresher ends with the job"
+    # the job ended: the refresher slows down, still watching for a deletion elsewhere
+    assert controls.refresher.max_interval == controls.ended_interval and controls.refresher.is_alive
 
 
 def test_delete_confirm_stops_and_removes_a_running_job(helpers, session, jobs, widgets_made):
@@ -169,6 +170,13 @@ def test_displaying_a_job_shows_controls_with_stable_text(session, jobs, widgets
     assert bundle["text/plain"] == repr(job) and job.job_id in bundle["text/plain"]
     assert any(t.name == f"modelarts-refresh-{job.job_id}" for t in widget_threads())
     job.stop(wait=True, timeout=30)
+    from ipywidgets.widgets.widget import _instances
+
+    shown = [w for w in list(_instances.values()) if isinstance(w, JobControls) and w.job is job]
+    assert len(shown) == 1
+    eventually(lambda: shown[0].state is JobState.KILLED, what="the displayed widget to see KILLED")
+    assert shown[0].refresher.max_interval == shown[0].ended_interval  # slowed, still watching
+    shown[0].close()
     eventually(lambda: not widget_threads(), what="the displayed widget's refresher to end")
 
 

@@ -252,3 +252,14 @@ class TestLogPanel:
         controls.log_panel.expand()
         assert _eventually(lambda: controls.log_panel.refresher is not None and controls.log_panel.refresher.polls >= 3)
         assert _stderr(controls) == ""
+
+
+def test_watching_after_the_end_is_bounded(make_controls):
+    """A widget nobody closes stops checking watch_after_end seconds after its job ended."""
+    job = LoggingJob(status=JobState.COMPLETED)
+    controls = make_controls(job, watch_after_end=0.2)
+    assert controls.refresher.join(5)
+    assert controls.refresher.polls >= 2 and not controls.deleted
+    job.deleted = True
+    controls.delete_button.click()  # the click still finds out
+    assert controls.deleted and not controls.deleter.asking
