@@ -24,6 +24,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))  # the working tree's modelarts and benchmarks, even when not installed
 
 from benchmarks import (  # noqa: E402
+    bench_browser,
     bench_imports,
     bench_listing,
     bench_obs,
@@ -45,6 +46,7 @@ BENCHES = {
     "imports": bench_imports,
     "stop": bench_stop,
     "widgets": bench_widgets,
+    "browser": bench_browser,
     "service": bench_service,
     "listing": bench_listing,
     "obs": bench_obs,

@@ -30,19 +30,31 @@ Examples
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from modelarts._validate import check_choice, check_int
 from modelarts.exceptions import BadRequestError
 from modelarts.models import LogChunk
 
-__all__ = ["LOG_NOT_READY", "LogFollower", "log_query"]
+__all__ = ["LOG_NOT_READY", "LogFollower", "exit_code_in", "log_query"]
 
 log = logging.getLogger(__name__)
 
 #: Error codes meaning "no log (yet)": not generated, cleared, path not found.
 LOG_NOT_READY = frozenset({"ModelArts.2818", "ModelArts.2819", "ModelArts.2820"})
 _MAX_LINES = 500
+#: The line ModelArts writes when a training process ends.
+_RETURN_CODE = re.compile(r"Training end with return code:\s*(-?\d+)")
+
+
+def exit_code_in(lines: Sequence[str]) -> Optional[int]:
+    """The last ``Training end with return code: N`` in ``lines``; ``None`` if absent.
+
+    With several workers the first non-zero code wins (the one that failed the job).
+    """
+    codes = [int(m.group(1)) for m in map(_RETURN_CODE.search, lines) if m]
+    return next((code for code in codes if code != 0), codes[-1] if codes else None)
 
 
 def log_query(

@@ -99,11 +99,35 @@ class JobStateError(ModelArtsError):
 
 
 class JobFailedError(JobStateError):
-    """A waited-for job ended in a failure state (or stopped, when stopped jobs count as failures)."""
+    """A waited-for job ended in a failure state (or stopped, when stopped jobs count as failures).
 
-    def __init__(self, message: str, status: Any = None) -> None:
+    Attributes
+    ----------
+    status : JobState or None
+        The state the job ended in.
+    exit_code : int or None
+        The training process's return code, when the log says it
+        (``Training end with return code: N``).
+    log_tail : tuple of str
+        The job's last log lines (empty when they could not be read).
+    """
+
+    def __init__(
+        self, message: str, status: Any = None, *, exit_code: Optional[int] = None, log_tail: Any = ()
+    ) -> None:
         super().__init__(message)
         self.status = status
+        self.exit_code = exit_code
+        self.log_tail = tuple(str(line) for line in log_tail)
+
+    @property
+    def reason(self) -> str:
+        """Why the job failed, in one line: the exit code and the last meaningful log line."""
+        parts = [] if self.exit_code is None else [f"exit code {self.exit_code}"]
+        last = next((line for line in reversed(self.log_tail) if line.strip() and "return code" not in line), "")
+        if last:
+            parts.append(f"last log line: {last.strip()}")
+        return "; ".join(parts) or "no log lines were available"
 
 
 class WaitTimeoutError(ModelArtsError, builtins.TimeoutError):

@@ -31,8 +31,8 @@ from typing import Any, Dict, List, Optional
 
 from modelarts import _api, _lifecycle
 from modelarts._config import config_from_version
-from modelarts._logs import LogFollower, log_query
-from modelarts._validate import check_data_source, check_id, check_session, check_text
+from modelarts._logs import LOG_NOT_READY, LogFollower, exit_code_in, log_query
+from modelarts._validate import check_data_source, check_id, check_int, check_session, check_text
 from modelarts._wait import Clock, Sleep, check_wait, make_progress, poll_until_terminal
 from modelarts.exceptions import APIError, JobFailedError
 from modelarts.models import JobCreated, JobInfo
@@ -184,8 +184,47 @@ class TrainingJob(_lifecycle.Job):
             reporter.close(final, seen["elapsed"])
         assert final is not None
         if (final.is_failure or (final.is_stopped and not stopped_ok)) and raise_on_failure:
-            raise JobFailedError(f"{self._label()} ended {final.name}", status=final)
+            raise self._failure(final)
         return final
+
+    def last_log_lines(self, lines: int = 20) -> List[str]:
+        """The newest ``lines`` (1-500) of every log file, oldest first; ``[]`` if there is no log yet.
+
+        With several files (distributed jobs) each line is prefixed ``[file]``.
+        """
+        count = check_int(lines, "lines", 1, 500)  # before anything is sent
+        try:
+            files = list(_api.log_file_names(self.session, self.job_id, self.version_id).get("log_file_list") or [])
+        except APIError as err:
+            if err.error_code in LOG_NOT_READY:
+                return []
+            raise
+        out: List[str] = []
+        for name in files:
+            try:
+                chunk = _api.aom_log(self.session, self.job_id, self.version_id, log_query(name, -1, -count))
+            except APIError as err:
+                if err.error_code in LOG_NOT_READY:
+                    continue
+                raise
+            prefix = f"[{name}] " if len(files) > 1 else ""
+            out.extend(prefix + line for line in str(chunk.get("content") or "").splitlines())
+        return out
+
+    def _failure(self, final: JobState) -> JobFailedError:
+        """The error for a job that ended ``final``, with its exit code and last log lines."""
+        try:
+            tail = self.last_log_lines(20)
+        except Exception as err:  # noqa: BLE001 - the reason is best effort; the failure itself is not
+            log.warning("could not read the last log lines of %s: %s", self._label(), err)
+            tail = []
+        code = exit_code_in(tail)
+        error = JobFailedError(f"{self._label()} ended {final.name}", status=final, exit_code=code, log_tail=tail)
+        message = f"{self._label()} ended {final.name}: {error.reason}"
+        if tail:
+            message += "\nlast log lines:\n" + "\n".join("  " + line for line in tail[-10:])
+        error.args = (message,)
+        return error
 
     def follow(self, timeout: Optional[float] = None, poll: Optional[float] = None) -> JobState:
         """Wait with progress and the job's log lines (what ``fit(wait=True)`` does);

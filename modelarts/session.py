@@ -39,6 +39,19 @@ from modelarts.exceptions import ConfigurationError
 from modelarts.obs_session import ObsSessionMixin
 from modelarts.transport import DEFAULT_TIMEOUT, Timeout, build_http, post_raw, send
 
+#: Appended when a plain ``Session()`` finds no region or no credentials: outside a ModelArts
+#: notebook the environment comes from the local service.
+LOCAL_HINT = (
+    'To use the local service from a terminal, a script or nbconvert, run eval "$(modelarts-local env)" first '
+    "(JupyterLab started by `modelarts-local lab` has that environment already)."
+)
+
+
+def _with_local_hint(exc: ConfigurationError) -> ConfigurationError:
+    if "no region" not in str(exc) and "no credentials" not in str(exc):
+        return exc
+    return ConfigurationError(f"{exc}. {LOCAL_HINT}")
+
 __all__ = ["Session"]
 
 def _check_pairs(username: Any, password: Any, access_key: Any, secret_key: Any) -> None:
@@ -124,7 +137,10 @@ class Session(ObsSessionMixin):
             region_name, project_id = region_name or conf["region_name"], project_id or conf["project_id"]
         self.errors = errors
         self.timeout = timeout
-        self.endpoints: Endpoints = resolve_endpoints(region_name, self._overrides, env)
+        try:
+            self.endpoints: Endpoints = resolve_endpoints(region_name, self._overrides, env)
+        except ConfigurationError as exc:
+            raise _with_local_hint(exc) from None
         self.region_name = self.endpoints.region_name
         project_id = project_id or env.get("PROJECT_ID") or env.get("project_id") or env.get("HUAWEICLOUD_SDK_PROJECT_ID")
         self._http = build_http(retries, backoff_factor, idempotent=True)
@@ -170,7 +186,12 @@ class Session(ObsSessionMixin):
             key = AccessKey(access_key, secret_key, security_token=token, source="arguments")
             self._provider, self.credential_source = StaticProvider(key), key.source
         else:
-            self._provider, self.credential_source = find_access_key(env)
+            try:
+                self._provider, self.credential_source = find_access_key(env)
+            except ConfigurationError as exc:
+                if "no credentials" not in str(exc):
+                    raise  # a credentials file that is there but wrong says so itself
+                raise _with_local_hint(exc) from None
 
     # -- endpoints ---------------------------------------------------------------------------
     @classmethod

@@ -5,8 +5,10 @@
   re-adopts them) unless ``--kill-jobs-on-exit``.
 * ``env`` prints the ``export`` lines for the service running on a data dir.
 * ``demo`` runs a job's whole lifecycle through the SDK against a fresh service in a temp dir.
-* ``lab`` starts the service and JupyterLab on ``notebooks/`` with the
-  notebook environment exported.
+* ``lab`` starts the service and JupyterLab with the notebook environment
+  exported, on a workspace of the user's own (``<data dir>/workspace`` or
+  ``--notebook-dir``) seeded with copies of the documentation notebooks
+  (:mod:`modelarts.local.workspace`); it never serves the source tree.
 """
 
 from __future__ import annotations
@@ -24,13 +26,13 @@ import threading
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-import modelarts
 from modelarts.local.app import DataDirInUse, default_data_dir
 from modelarts.local.processes import is_alive
 from modelarts.local.jobs import JOB_QUOTA
 from modelarts.local.jobspec import SANDBOXES
 from modelarts.local.testing import LocalService, MissingServerExtra, notebook_env
 from modelarts.local.accounts import read_credentials_file
+from modelarts.local.workspace import WorkspaceError, prepare_workspace
 
 __all__ = ["build_parser", "lab_command", "main"]
 
@@ -64,9 +66,13 @@ def build_parser() -> argparse.ArgumentParser:
     env.add_argument("--data-dir", type=Path, default=None)
     demo = commands.add_parser("demo", help="create, watch, read logs, stop and delete a job")
     demo.add_argument("--stop-grace", type=float, default=3.0)
-    lab = commands.add_parser("lab", help="start the service and JupyterLab on notebooks/")
+    lab = commands.add_parser("lab", help="start the service and JupyterLab on a workspace of your own")
     _service_options(lab)
-    lab.add_argument("--notebook-dir", type=Path, default=None, help="default: ./notebooks or the repository's")
+    lab.add_argument(
+        "--notebook-dir", type=Path, default=None,
+        help="the folder JupyterLab serves (default <data-dir>/workspace); seeded with copies of the "
+        "documentation notebooks it lacks; never inside the source tree",
+    )
     lab.add_argument("--no-browser", action="store_true", help="passed to jupyter lab")
     lab.add_argument("jupyter_args", nargs=argparse.REMAINDER, help="more jupyter lab arguments after --")
     return parser
@@ -160,13 +166,10 @@ def _env(args: argparse.Namespace) -> int:
     return 0
 
 
-def _notebook_dir(chosen: Optional[Path]) -> Path:
-    if chosen is not None:
-        return chosen
-    for candidate in (Path.cwd() / "notebooks", Path(modelarts.__file__).resolve().parents[1] / "notebooks"):
-        if candidate.is_dir():
-            return candidate
-    return Path.cwd()
+def notebook_dir(args: argparse.Namespace) -> Path:
+    """The workspace ``lab`` serves: ``--notebook-dir``, else ``<data dir>/workspace``."""
+    chosen = args.notebook_dir if args.notebook_dir is not None else (args.data_dir or default_data_dir()) / "workspace"
+    return Path(chosen).expanduser().resolve()
 
 
 def lab_command(args: argparse.Namespace, euid: Optional[int] = None) -> List[str]:
@@ -177,7 +180,7 @@ def lab_command(args: argparse.Namespace, euid: Optional[int] = None) -> List[st
     """
     jupyter = shutil.which("jupyter")
     command = [jupyter, "lab"] if jupyter else [sys.executable, "-m", "jupyterlab"]
-    command.append(str(_notebook_dir(args.notebook_dir)))
+    command.append(f"--ServerApp.root_dir={notebook_dir(args)}")
     extra = [arg for arg in args.jupyter_args if arg != "--"]
     if args.no_browser:
         command.append("--no-browser")
@@ -189,11 +192,16 @@ def lab_command(args: argparse.Namespace, euid: Optional[int] = None) -> List[st
 
 
 def _lab(args: argparse.Namespace) -> int:
+    workspace = notebook_dir(args)
+    copied = prepare_workspace(workspace)  # before the service: a refused folder starts nothing
     service = _start(args, kill_jobs=True)
     try:
         env = dict(os.environ, **service.env())
         command = lab_command(args)
-        print(f"modelarts-local serving on {service.endpoint}; starting {' '.join(command)}", flush=True)
+        print(f"modelarts-local serving on {service.endpoint} (data dir {service.data_dir})", flush=True)
+        print(f"  workspace: {workspace}" + (f" (copied {len(copied)} documentation files)" if copied else ""))
+        print("  Ctrl-C (or File > Shut Down in JupyterLab) stops JupyterLab and the service; its jobs are stopped.")
+        print(f"  starting {' '.join(command)}", flush=True)
         process = subprocess.Popen(command, env=env)
         # SIGTERM/SIGHUP to this process reach JupyterLab too (left alone, it would outlive the service).
         forwarded = [signum for signum in (signal.SIGTERM, getattr(signal, "SIGHUP", None)) if signum is not None]
@@ -223,6 +231,6 @@ def main(argv: Optional[List[str]] = None) -> int:
         from modelarts.local.demo import run_demo
 
         return run_demo(stop_grace=args.stop_grace)
-    except (DataDirInUse, MissingServerExtra) as exc:
+    except (DataDirInUse, MissingServerExtra, WorkspaceError) as exc:
         print(f"modelarts-local: {exc}", file=sys.stderr)
         return 2

@@ -4,27 +4,40 @@ Displaying a :class:`~modelarts.job.TrainingJob` shows this widget::
 
     my-job  id 1234  version 5678
     [RUNNING]  elapsed 0:03:12
+    <why it failed, when it did: exit code and last log line>
     [Stop] [Delete]
+    [Show log]  <the job's log, followed live while open>
     <output area: every result and error>
 
 The badge is kept current by a :class:`~modelarts.widgets.refresher.Refresher`
-thread that ends when the job does.  Every button can be driven from code with
-``.click()``, and :meth:`JobControls.join` waits for the work a click started.
+thread.  Once the job has ended the refresher keeps going, backing off to one
+poll every ``ended_interval`` seconds, so a widget learns when its job was
+deleted (or stopped) elsewhere, e.g. by a later cell, and shows it: DELETED
+badge, buttons disabled.  A click also checks first: Delete on a job that is
+already gone says so instead of failing.  Every button can be driven from code
+with ``.click()``, and :meth:`JobControls.join` waits for the work a click
+started.
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
 import ipywidgets as widgets
 
+import html
+import time
+
 from modelarts._api import is_missing
-from modelarts.exceptions import APIError
+from modelarts._logs import exit_code_in
+from modelarts.exceptions import APIError, JobFailedError
 from modelarts.protocols import ManagedJob
 from modelarts.states import JobState
 from modelarts.widgets.actions import ActionRunner, Reporter, checked
+from modelarts.widgets.log_panel import LogPanel
 from modelarts.widgets.parts import ConfirmDelete, StatusBadge, make_button
 from modelarts.widgets.refresher import Poll, Refresher
+from modelarts.widgets.style import ROOT_CLASS, stylesheet
 from modelarts.widgets.render import (
     DELETED,
     elapsed_ms,
@@ -47,9 +60,20 @@ class JobControls(widgets.VBox):
         A v1 ``TrainingJob`` or a v2 ``TrainingJobV2`` (:class:`modelarts.protocols.ManagedJob`):
         anything with ``job_name``, ``job_id``, ``version_id``, ``status``,
         ``create_time``, ``duration``, ``refresh()``,
-        ``stop(wait=, timeout=, poll=)`` and ``delete_job(force=)``.
+        ``stop(wait=, timeout=, poll=)``, ``delete_job(force=)``, and for the
+        log panel ``get_job_log_file_list()`` and
+        ``get_job_log(log_file, base_line=, lines=, order=)``; with
+        ``last_log_lines(n)`` too, a failure shows its reason.  The widget
+        uses nothing else of the job.
     interval, max_interval : float
         The refresher's first and longest wait between polls, in seconds.
+    ended_interval : float
+        Once the job has ended, the refresher backs off to this wait (seconds)
+        and keeps checking that the job still exists.
+    watch_after_end : float
+        How long (seconds) after the end it keeps checking; then its thread
+        ends, so widgets nobody closes do not poll for ever.  A click on
+        Delete still checks first.
     stop_timeout : float
         How long Stop (and a forced Delete) waits for the job to end.
     autostart : bool
@@ -65,7 +89,13 @@ class JobControls(widgets.VBox):
     state : JobState or None
         The state the badge shows.
     deleted : bool
-        The job was deleted through this widget.
+        The job was deleted, through this widget or elsewhere.
+    reason : ipywidgets.HTML
+        Why the job failed (exit code, last log line), once it has.
+    failure : JobFailedError or None
+        The failure with its reason, once the job has failed.
+    log_panel : LogPanel
+        The collapsed log; ``log_panel.expand()`` (or its toggle) follows it live.
     output : ipywidgets.Output
         Every result and error appears here.
     refresher : Refresher
@@ -85,6 +115,8 @@ class JobControls(widgets.VBox):
         *,
         interval: float = 1.0,
         max_interval: float = 10.0,
+        ended_interval: float = 60.0,
+        watch_after_end: float = 3600.0,
         stop_timeout: float = 600.0,
         autostart: bool = True,
         **kwargs: Any,
@@ -94,13 +126,20 @@ class JobControls(widgets.VBox):
         self.stop_timeout = stop_timeout
         self.state: Optional[JobState] = parse_state(getattr(job, "status", None))
         self.deleted = False
+        self.ended_interval = max(ended_interval, max_interval, interval)
+        self.watch_after_end = watch_after_end
+        self._ended_at: Optional[float] = None
+        self.failure: Optional[JobFailedError] = None
+        self._stopping = False
 
         self.header = widgets.HTML(header_html(job.job_name, job.job_id, job.version_id))
         self.status = StatusBadge(self.state)
         self.elapsed = widgets.Label()
-        self.stop_button = make_button("Stop", style="warning", icon="stop", tooltip="Stop the job")
+        self.reason = widgets.HTML("")
+        self.reason.add_class("modelarts-reason")
+        self.stop_button = make_button("Stop", style="warning", icon="stop", tooltip=f"Stop {self.label}")
         self.stop_button.on_click(lambda _b: self.stop())
-        self.deleter = ConfirmDelete(self._describe, self._delete_confirmed)
+        self.deleter = ConfirmDelete(self._describe, self._delete_confirmed, check=self._still_there)
         self.delete_button = self.deleter.delete_button
         self.confirm_button = self.deleter.confirm_button
         self.cancel_button = self.deleter.cancel_button
@@ -114,16 +153,23 @@ class JobControls(widgets.VBox):
             on_error=self.reporter.poll_failed,
             name=f"modelarts-refresh-{job.job_id}",
         )
+        self.log_panel = LogPanel(job, self.reporter, ended=lambda: self.done)
         self.add_class("modelarts-job-controls")
+        self.add_class(ROOT_CLASS)
         self.children = (
+            stylesheet(),
             self.header,
             widgets.HBox([self.status, self.elapsed]),
+            self.reason,
             widgets.HBox([self.stop_button, self.deleter]),
+            self.log_panel,
             self.output,
         )
         self._show_state(self.state)
         self._sync_buttons(force=True)
-        if autostart and not self.done:
+        if self.done:
+            self.refresher.max_interval = self.ended_interval
+        if autostart:
             self.refresher.start()
 
     # -- public actions ----------------------------------------------------
@@ -150,7 +196,13 @@ class JobControls(widgets.VBox):
 
         def work() -> str:
             poll = self.refresher.interval  # the job's default poll (5 s) would keep "Stopping…" up
-            checked(self.job.stop(wait=True, timeout=self.stop_timeout, poll=poll))
+            self._stopping = True
+            try:
+                checked(self.job.stop(wait=True, timeout=self.stop_timeout, poll=poll))
+            except APIError as err:
+                if not is_missing(err):
+                    raise
+                return self._gone()
             state = self._refresh_now()
             if state is not None and state.is_terminal and not state.is_stopped:
                 return f"{self.label} had already ended: {state}"  # stop is a no-op then
@@ -179,7 +231,12 @@ class JobControls(widgets.VBox):
         force = self._describe()[1] if force is None else force
 
         def work() -> str:
-            checked(self.job.delete_job(force=force))
+            try:
+                checked(self.job.delete_job(force=force))
+            except APIError as err:
+                if not is_missing(err):
+                    raise
+                return self._gone()
             self.deleted = True
             self.refresher.close()
             return f"Deleted {self.label}"
@@ -204,8 +261,9 @@ class JobControls(widgets.VBox):
         return self.actions.join(timeout)
 
     def close(self) -> None:
-        """Stop the refresher, then close the widget."""
+        """Stop the refresher and the log follower, then close the widget."""
         self.refresher.close()
+        self.log_panel.close()
         super().close()
 
     def __repr__(self) -> str:
@@ -221,9 +279,57 @@ class JobControls(widgets.VBox):
         self.delete(force=force)
 
     def _refresh_now(self) -> Optional[JobState]:
+        before = self.state
         state = parse_state(self.job.refresh())
         self._show_state(state)
+        if state is not None and state != before and state.is_terminal:
+            self._ended(state)
+        if state is not None and state.is_failure and self.failure is None:
+            self._show_failure(state)
         return state
+
+    def _ended(self, state: JobState) -> None:
+        """The job just reached ``state``: slow the refresher, say why it failed, tell the log panel."""
+        self.refresher.max_interval = self.ended_interval
+        self.log_panel.wake()
+        if state.is_stopped and not self._stopping:
+            self.reporter.info(f"{self.label} was stopped elsewhere: {state}")
+
+    def _show_failure(self, state: JobState) -> None:
+        self.failure = JobFailedError(f"{self.label} ended {state.name}", status=state)  # until the reason is read
+        tail: List[str] = []
+        reader = getattr(self.job, "last_log_lines", None)
+        if callable(reader):
+            try:
+                tail = list(reader(20))
+            except Exception as err:  # noqa: BLE001 - the reason is best effort
+                self.reporter.error(err, "Reading why the job failed")
+        self.failure = JobFailedError(f"{self.label} ended {state.name}", status=state,
+                                      exit_code=exit_code_in(tail), log_tail=tail)  # fmt: skip
+        self.reason.value = f"<b>{html.escape(state.name)}</b>: {html.escape(self.failure.reason)}"
+        self.reporter.info(f"{self.label} ended {state.name}: {self.failure.reason}")
+
+    def _gone(self) -> str:
+        """The job no longer exists: show DELETED, disable the buttons, say so."""
+        self.deleted = True
+        self.refresher.close()
+        self.log_panel.wake()
+        return f"{self.label} no longer exists (deleted elsewhere)"
+
+    def _still_there(self) -> bool:
+        """Before asking to confirm a delete: is the job still there?  If not, say so."""
+        try:
+            self._refresh_now()
+        except APIError as err:
+            if not is_missing(err):
+                return True  # let the delete itself report what is wrong
+            self.reporter.info(self._gone())
+            self._after_action()
+            return False
+        except Exception:  # noqa: BLE001 - a failed check must not block the user
+            return True
+        self._sync_buttons()
+        return not self.deleted
 
     def _poll(self) -> Poll:
         if self.deleted:
@@ -236,14 +342,14 @@ class JobControls(widgets.VBox):
                 raise
             if self.actions.busy:  # our own Delete is finishing; it reports itself
                 return Poll.SAME
-            self.deleted = True
-            self.reporter.info(f"{self.label} no longer exists (deleted elsewhere)")
+            self.reporter.info(self._gone())
             self._after_action()
             return Poll.DONE
         self.reporter.poll_succeeded()
         self._sync_buttons()
-        if self.done:
-            return Poll.DONE
+        if self.done:  # slowed down (ended_interval): only a deletion can still change, for a while
+            self._ended_at = time.monotonic() if self._ended_at is None else self._ended_at
+            return Poll.DONE if time.monotonic() - self._ended_at >= self.watch_after_end else Poll.SAME
         return Poll.SAME if state == before else Poll.CHANGED
 
     def _after_action(self) -> None:

@@ -1,8 +1,11 @@
 """``JobList``: the notebook view of ``Estimator.get_job_list``.
 
-A filter bar (status, name search, order, page size, Refresh), a table of
-:class:`~modelarts.widgets.job_row.JobRow` with per-row Stop and Delete, a
-pager, and an output area for every result and error.  A
+A filter bar (status, name search, order, page size, Refresh), the bulk bar
+(select all on the page, Stop selected, Delete selected: see
+:mod:`modelarts.widgets.bulk`), a table of
+:class:`~modelarts.widgets.job_row.JobRow` with per-row selection, Stop and
+Delete, a pager, and an output area for every result and error.  Every control
+has a visible text label (its accessible name) and is reachable with Tab.  A
 :class:`~modelarts.widgets.refresher.Refresher` reloads the current page in the
 background until :meth:`JobList.close`; rows are updated in place, so an open
 delete confirmation survives a refresh.
@@ -20,10 +23,12 @@ from modelarts.estimator import Estimator
 from modelarts.protocols import JobListBackend
 from modelarts.states import JobState
 from modelarts.widgets.actions import ActionRunner, Reporter, checked
+from modelarts.widgets.bulk import BulkBar
 from modelarts.widgets.job_row import JobRow, header_row
 from modelarts.widgets.parts import make_button
 from modelarts.widgets.refresher import Poll, Refresher
 from modelarts.widgets.render import parse_state
+from modelarts.widgets.style import ROOT_CLASS, stylesheet
 
 __all__ = ["EstimatorBackend", "JobList"]
 
@@ -32,8 +37,11 @@ _PAGE_SIZES = (5, 10, 20, 50, 100)
 _ALL = -1
 
 
+_LABELLED = {"description_width": "initial"}  # the label takes its text's width; the control keeps its own
+
+
 def _width(width: str) -> widgets.Layout:
-    return widgets.Layout(width=width, flex="0 0 auto")
+    return widgets.Layout(width=width, min_width=width, flex="0 0 auto")
 
 
 class EstimatorBackend:
@@ -82,6 +90,8 @@ class JobList(widgets.VBox):
         Start the refresher (whose first poll loads the page) now.
     backend : JobListBackend, optional
         What makes the calls; tests pass a fake.
+    stop_timeout : float
+        How long Stop selected waits for the stopped jobs to end.
 
     Attributes
     ----------
@@ -90,6 +100,8 @@ class JobList(widgets.VBox):
         holds a status code, or -1 for all states.
     refresh_button, prev_button, next_button : ipywidgets.Button
         Reload; previous and next page.
+    bulk : BulkBar
+        Selection and Stop selected / Delete selected.
     page : int
         The page shown.
     total : int
@@ -114,6 +126,7 @@ class JobList(widgets.VBox):
         max_interval: float = 30.0,
         autostart: bool = True,
         backend: Optional[JobListBackend] = None,
+        stop_timeout: float = 120.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -126,21 +139,28 @@ class JobList(widgets.VBox):
         states = [("All states", _ALL)] + [(s.name, int(s)) for s in JobState]
         first = parse_state(status)
         self.status_filter = widgets.Dropdown(
-            options=states, value=_ALL if first is None else int(first), description="Status", layout=_width("15em"),
+            options=states, value=_ALL if first is None else int(first), description="Status",
+            style=_LABELLED, layout=_width("14em"), tooltip="Show only jobs in this state",
         )
         self.search = widgets.Text(
-            value=search_content or "", placeholder="job name contains…", continuous_update=False, layout=_width("14em"),
+            value=search_content or "", placeholder="part of a name", continuous_update=False, description="Name",
+            style=_LABELLED, layout=_width("13em"), tooltip="Show only jobs whose name contains this (Enter applies)",
         )
         self.order = widgets.Dropdown(
-            options=[("Newest first", "desc"), ("Oldest first", "asc")], value=order, layout=_width("9em"),
+            options=[("Newest first", "desc"), ("Oldest first", "asc")], value=order, description="Order",
+            style=_LABELLED, layout=_width("12em"),
         )
         sizes = sorted(set(_PAGE_SIZES) | {int(per_page)})
-        self.per_page = widgets.Dropdown(options=sizes, value=int(per_page), description="Per page", layout=_width("10em"))
+        self.per_page = widgets.Dropdown(
+            options=[(str(size), size) for size in sizes], value=int(per_page), description="Per page",
+            style=_LABELLED, layout=_width("9.5em"),
+        )
         self.refresh_button = make_button("Refresh", icon="refresh", tooltip="Reload this page now")
-        self.prev_button = make_button("Previous", icon="chevron-left")
-        self.next_button = make_button("Next", icon="chevron-right")
+        self.prev_button = make_button("Previous", icon="chevron-left", tooltip="Previous page")
+        self.next_button = make_button("Next", icon="chevron-right", tooltip="Next page")
         self.page_label = widgets.Label()
         self.table = widgets.VBox()
+        self._header = header_row()
         self.output = widgets.Output(layout=widgets.Layout(max_height="12em", overflow="auto"))
         self.reporter = Reporter(self.output)
         self.actions = ActionRunner(self.reporter, name="modelarts-job-list")
@@ -148,16 +168,21 @@ class JobList(widgets.VBox):
             self._poll, interval=interval, max_interval=max(max_interval, interval),
             on_error=self.reporter.poll_failed, name="modelarts-job-list-refresh",
         )
+        self.bulk = BulkBar(lambda: self.rows, self.backend, self.actions, self.reload, stop_timeout=stop_timeout)
         for control in (self.status_filter, self.search, self.order, self.per_page):
             control.observe(lambda _change: self._goto(1), names="value")
         self.refresh_button.on_click(lambda _b: self._goto(self.page))
         self.prev_button.on_click(lambda _b: self._goto(self.page - 1))
         self.next_button.on_click(lambda _b: self._goto(self.page + 1))
         self.add_class("modelarts-job-list")
+        self.add_class(ROOT_CLASS)
+        wrap = widgets.Layout(flex_flow="row wrap", align_items="center")
         self.children = (
-            widgets.HBox([self.status_filter, self.search, self.order, self.per_page, self.refresh_button]),
+            stylesheet(),
+            widgets.HBox([self.status_filter, self.search, self.order, self.per_page, self.refresh_button], layout=wrap),
+            self.bulk,
             self.table,
-            widgets.HBox([self.prev_button, self.page_label, self.next_button]),
+            widgets.HBox([self.prev_button, self.page_label, self.next_button], layout=wrap),
             self.output,
         )
         self._draw_table()
@@ -217,6 +242,7 @@ class JobList(widgets.VBox):
                 row = self._rows.get(key)
                 if row is None:
                     row = self._rows[key] = JobRow(job, self._stop_row, self._delete_row)
+                    self.bulk.watch(row)
                     changed = True
                 else:
                     changed = row.update(job) or changed
@@ -255,7 +281,9 @@ class JobList(widgets.VBox):
     def _draw_table(self, rows: Optional[List[JobRow]] = None) -> None:
         rows = self.rows if rows is None else rows
         empty = [] if rows else [widgets.HTML("<i>No training jobs.</i>")]
-        self.table.children = (header_row(), *rows, *empty)
+        if not self.table.children or rows != self.rows or not rows:
+            self.table.children = (self._header, *rows, *empty)
+        self.bulk.sync()
         self.page_label.value = f"Page {self.page} of {self.pages} · {self.total} jobs"
         self.prev_button.disabled = self.page <= 1
         self.next_button.disabled = self.page >= self.pages

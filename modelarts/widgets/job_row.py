@@ -2,8 +2,15 @@
 
 A row shows one entry of ``Estimator.get_job_list(...)["jobs"]`` — name, id,
 version, status badge, creation time and duration — with its own Stop button
-and two-step Delete.  The row only draws; the list runs the calls, so every
-row shares the list's output area and background worker.
+and two-step Delete.  The name is the label of the row's selection checkbox
+(so a screen reader announces "checkbox, <job name>"), and a result line
+under the row shows what the last bulk action did to this job.  The row only
+draws; the list runs the calls, so every row shares the list's output area and
+background worker.
+
+Rows and the header are CSS grids with one column template
+(:data:`~modelarts.widgets.style.TABLE_COLUMNS`), so they line up at any width
+and a cell wraps its text instead of cutting it.
 """
 
 from __future__ import annotations
@@ -16,37 +23,37 @@ import ipywidgets as widgets
 from modelarts.states import JobState
 from modelarts.widgets.parts import ConfirmDelete, StatusBadge, make_button
 from modelarts.widgets.render import DELETED, elapsed_ms, format_duration, format_timestamp, parse_state
+from modelarts.widgets.style import TABLE_COLUMNS
 
 __all__ = ["COLUMNS", "JobRow", "header_row"]
 
-#: Column titles and widths of the table, in order.
-COLUMNS: List[Tuple[str, str]] = [
-    ("Name", "12em"),
-    ("ID", "4em"),
-    ("Version", "4.5em"),
-    ("Status", "11em"),
-    ("Created", "11.5em"),
-    ("Duration", "5.5em"),
-    ("Actions", "auto"),
-]
+#: Column titles of the table, in order (widths: ``TABLE_COLUMNS``).
+COLUMNS: List[str] = ["Name", "ID", "Version", "Status", "Created", "Duration", "Actions"]
 
 
-def _cell(child: widgets.Widget, width: str) -> widgets.Box:
-    """A table cell: fixed width (never squeezed), or the rest of the line for ``auto``."""
-    if width == "auto":  # wraps (e.g. a long confirmation) instead of overflowing the output
-        return widgets.Box([child], layout=widgets.Layout(flex="1 1 auto", min_width="11em"))
-    return widgets.Box([child], layout=widgets.Layout(width=width, min_width=width, flex="0 0 auto", overflow="hidden"))
-
-
-def header_row() -> widgets.HBox:
-    """The table's bold header line."""
-    return widgets.HBox(
-        [_cell(widgets.HTML(f"<b>{title}</b>"), width) for title, width in COLUMNS],
-        layout=widgets.Layout(border_bottom="1px solid #ccc"),
+def _grid(**extra: str) -> widgets.Layout:
+    return widgets.Layout(
+        grid_template_columns=TABLE_COLUMNS, grid_gap="2px 10px", align_items="center", width="100%", **extra
     )
 
 
-class JobRow(widgets.HBox):
+def _cell(child: widgets.Widget, column: str) -> widgets.Widget:
+    child.add_class("modelarts-cell")
+    child.add_class(f"modelarts-col-{column.lower()}")
+    return child
+
+
+def header_row() -> widgets.GridBox:
+    """The table's bold header line."""
+    header = widgets.GridBox(
+        [_cell(widgets.HTML(f"<b>{title}</b>"), title) for title in COLUMNS],
+        layout=_grid(border_bottom="1px solid #ccc"),
+    )
+    header.add_class("modelarts-job-header")
+    return header
+
+
+class JobRow(widgets.GridBox):
     """One job of the list, with Stop and Delete.
 
     Parameters
@@ -71,6 +78,10 @@ class JobRow(widgets.HBox):
         The badge.
     stop_button, delete_button, confirm_button, cancel_button : ipywidgets.Button
         Drive them with ``.click()``.
+    select : ipywidgets.Checkbox
+        Selects the row for the list's bulk actions; labelled with the job's name.
+    result : ipywidgets.HTML
+        What the last bulk action did to this job (empty until one ran).
     busy : bool
         A click's call is running; :meth:`update` leaves the buttons alone.
     deleted : bool
@@ -92,23 +103,29 @@ class JobRow(widgets.HBox):
         self.busy = False
         self.deleted = False
         self.job: Mapping[str, Any] = job
-        self._name = widgets.HTML()
+        self.select = widgets.Checkbox(value=False, description=str(self.job_name), indent=False,
+                                       layout=widgets.Layout(width="auto"))  # fmt: skip
+        self.select.add_class("modelarts-select")
         self._id = widgets.HTML()
         self._version = widgets.HTML()
         self.status = StatusBadge()
         self._created = widgets.Label()
         self._duration = widgets.Label()
-        self.stop_button = make_button("Stop", style="warning", icon="stop", tooltip="Stop this job")
+        self.stop_button = make_button("Stop", style="warning", icon="stop", tooltip=f"Stop {self.label}")
         self.stop_button.on_click(lambda _b: on_stop(self))
         wrap = widgets.Layout(flex_flow="row wrap")
         self.deleter = ConfirmDelete(self.describe, lambda force: on_delete(self, force), layout=wrap)
         self.delete_button = self.deleter.delete_button
         self.confirm_button = self.deleter.confirm_button
         self.cancel_button = self.deleter.cancel_button
+        self.delete_button.tooltip = f"Delete {self.label} (asks first)"
+        self.result = widgets.HTML("", layout=widgets.Layout(grid_column="1 / -1", display="none"))
+        self.result.add_class("modelarts-row-result")
         self.add_class("modelarts-job-row")
-        cells = [self._name, self._id, self._version, self.status, self._created, self._duration]
-        cells.append(widgets.HBox([self.stop_button, self.deleter], layout=widgets.Layout(flex_flow="row wrap")))
-        self.children = tuple(_cell(child, width) for child, (_title, width) in zip(cells, COLUMNS))
+        actions = widgets.HBox([self.stop_button, self.deleter], layout=widgets.Layout(flex_flow="row wrap"))
+        cells = [self.select, self._id, self._version, self.status, self._created, self._duration, actions]
+        self.children = tuple(_cell(child, title) for child, title in zip(cells, COLUMNS)) + (self.result,)
+        self.layout = _grid(border_bottom="1px solid #eee", padding="2px 0")
         self.update(job)
 
     @property
@@ -134,7 +151,8 @@ class JobRow(widgets.HBox):
         state = parse_state(job.get("status"))
         changed = state != self.state
         self.state = state
-        self._name.value = f'<span title="{html.escape(str(job.get("job_desc") or ""))}">{html.escape(str(self.job_name))}</span>'
+        self.select.description = str(self.job_name)
+        self.select.tooltip = str(job.get("job_desc") or "") or f"Select {self.label} for Stop/Delete selected"
         self._id.value = f"<code>{html.escape(str(self.job_id))}</code>"
         self._version.value = f"<code>{html.escape(str(self.version_id))}</code>"
         if not self.deleted:
@@ -150,7 +168,15 @@ class JobRow(widgets.HBox):
         self.deleted = True
         self.status.show(DELETED)
         self.deleter.cancel()
+        self.select.value = False
         self.sync_buttons()
+
+    def show_result(self, text: str, ok: bool) -> None:
+        """Show what a bulk action did to this job, under the row (green, or red on failure)."""
+        colour = "#2e7d32" if ok else "#c62828"
+        mark = "&#10003;" if ok else "&#10007;"
+        self.result.value = f'<span style="color:{colour}">{mark} {html.escape(text)}</span>'
+        self.result.layout.display = ""
 
     def sync_buttons(self) -> None:
         """Enable what the state allows, unless a click's call is running."""
@@ -158,3 +184,4 @@ class JobRow(widgets.HBox):
             return
         self.stop_button.disabled = self.deleted or (self.state is not None and not self.state.can_stop)
         self.delete_button.disabled = self.deleted
+        self.select.disabled = self.deleted

@@ -91,6 +91,9 @@ class ConfirmDelete(widgets.HBox):
     on_confirm : callable
         Called with ``force`` when Confirm is clicked, after the row has
         swapped back to the Delete button (which the caller then shows busy).
+    check : callable, optional
+        Called when Delete is clicked, before asking; returning ``False``
+        (e.g. the job is already gone) shows no confirmation.
 
     Attributes
     ----------
@@ -102,10 +105,18 @@ class ConfirmDelete(widgets.HBox):
         What the shown confirmation promised.
     """
 
-    def __init__(self, describe: Callable[[], Tuple[str, bool]], on_confirm: Callable[[bool], None], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        describe: Callable[[], Tuple[str, bool]],
+        on_confirm: Callable[[bool], None],
+        *,
+        check: Optional[Callable[[], bool]] = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._describe = describe
         self._on_confirm = on_confirm
+        self._check = check
         self.force = False
         self.delete_button = make_button("Delete", style="danger", icon="trash", tooltip="Delete this job (asks first)")
         self.confirm_button = make_button("Confirm delete", style="danger", icon="check")
@@ -125,6 +136,8 @@ class ConfirmDelete(widgets.HBox):
 
     def ask(self) -> None:
         """Show the confirmation for the job as it is now."""
+        if self._check is not None and not self._check():
+            return
         label, force = self._describe()
         self.force = bool(force)
         self.confirm_button.description = f"Confirm delete {label}"

@@ -12,7 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from browser_helpers import button, run_notebook
+from playwright.sync_api import Page, expect
 
 from modelarts.estimator import Estimator
 from modelarts.exceptions import APIError
@@ -40,21 +41,13 @@ CELLS = [
     f"job = estimator.fit(inputs='/browser/data/', job_name={JOB_NAME!r}, wait=False)",
     "job",
 ]
-KERNEL_READY = """() => {
-    const widget = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-    const context = widget && widget.sessionContext;
-    const kernel = context && context.session && context.session.kernel;
-    return Boolean(context && context.isReady && kernel && kernel.status === 'idle');
-}"""
 
 
 def _service_session(service: LocalService) -> Session:
     return Session(environ=service.env())
 
 
-def _button(scope: Locator, text: str) -> Locator:
-    """The button labelled ``text`` (its accessible name starts with the icon's glyph)."""
-    return scope.get_by_role("button", name=re.compile(rf"(^|\W){re.escape(text)}$"))
+_button = button
 
 
 def test_stop_then_delete_from_the_page(page: Page, lab, browser_service: LocalService, artifacts: Path) -> None:
@@ -63,12 +56,7 @@ def test_stop_then_delete_from_the_page(page: Page, lab, browser_service: LocalS
     (obs / "src").mkdir(parents=True)
     (obs / "data").mkdir()
     (obs / "src" / "boot.py").write_text(BOOT)
-    lab.write_notebook("job_controls.ipynb", CELLS)
-
-    page.goto(lab.notebook_url("job_controls.ipynb"))
-    page.wait_for_selector(".jp-Notebook")
-    page.wait_for_function(KERNEL_READY, timeout=90_000)
-    page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    run_notebook(page, lab, "job_controls.ipynb", CELLS)
 
     controls = page.locator(".modelarts-job-controls")
     expect(controls).to_have_count(1, timeout=90_000)

@@ -129,6 +129,11 @@ class TestWaitAndLogs:
         with pytest.raises(JobFailedError) as info:
             job.wait(timeout=30)
         assert info.value.status is S.FAILED
+        # the reason travels with the error: the exit code and the job's own last words
+        assert info.value.exit_code == 1
+        assert any("training diverged" in line for line in info.value.log_tail)
+        assert "exit code 1" in str(info.value) and "training diverged" in str(info.value)
+        assert "training diverged" in info.value.reason
         assert job.wait(timeout=30, raise_on_failure=False) is S.FAILED
 
 

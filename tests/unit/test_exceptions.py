@@ -71,3 +71,26 @@ def test_configuration_error_is_a_value_error_and_timeouts_are_timeouts() -> Non
 def test_parse_error_body_ignores_success_bodies() -> None:
     assert exc.parse_error_body({"is_success": True}) is None
     assert exc.parse_error_body(["x"]) is None
+
+
+class TestJobFailedReason:
+    def test_reason_names_exit_code_and_last_real_line(self) -> None:
+        from modelarts.exceptions import JobFailedError
+
+        tail = ["epoch 1", "Traceback ...", "ValueError: bad data", "[ModelArts Service Log]x Training end with return code: 3"]
+        err = JobFailedError("job x ended FAILED", status="FAILED", exit_code=3, log_tail=tail)
+        assert err.reason == "exit code 3; last log line: ValueError: bad data"
+        assert err.log_tail == tuple(tail)
+
+    def test_reason_without_anything(self) -> None:
+        from modelarts.exceptions import JobFailedError
+
+        assert JobFailedError("x").reason == "no log lines were available"
+
+    def test_exit_code_in_log(self) -> None:
+        from modelarts._logs import exit_code_in
+
+        assert exit_code_in(["a", "b"]) is None
+        assert exit_code_in(["[ModelArts Service Log]2026 Training end with return code: 0"]) == 0
+        two = ["Training end with return code: 0", "Training end with return code: -9"]
+        assert exit_code_in(two) == -9

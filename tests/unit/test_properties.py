@@ -254,6 +254,7 @@ cases("TrainingJob.stop", {"timeout": BAD_SECONDS, "poll": BAD_POLL}, lambda n, 
 cases("TrainingJob.delete_job", {"timeout": BAD_SECONDS, "poll": BAD_POLL},
       lambda n, v: job().delete_job(**{"force": True, n: v}))
 cases("TrainingJob.get_job_log", LOG_ARGS, lambda n, v: job().get_job_log(**{"log_file": "job.0", n: v}))
+cases("TrainingJob.last_log_lines", {"lines": bad_range(1, 500)}, lambda n, v: job().last_log_lines(v))
 cases("TrainingJob.update_job_description", {"description": bad_text(256, optional=False)},
       lambda n, v: job().update_job_description(v))
 cases("TrainingJob.create_job_version", {**VERSION_ARGS, "job_id": st.one_of(BAD_ID, st.just(7))},

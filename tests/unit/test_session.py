@@ -232,3 +232,16 @@ def test_secrets_never_reach_debug_logs(caplog: pytest.LogCaptureFixture) -> Non
     assert "canonical request" in text and "x-sdk-date" in text
     for secret in ("SKSECRET123", "SECURITYTOKEN"):
         assert secret not in text
+
+
+def test_a_plain_session_outside_a_notebook_points_to_modelarts_local_env() -> None:
+    """No region / no credentials in the environment: the error says how to get them locally."""
+    with pytest.raises(exc.ConfigurationError, match="no region") as info:
+        Session(environ={})
+    assert 'eval "$(modelarts-local env)"' in str(info.value)
+    with pytest.raises(exc.ConfigurationError, match="no credentials found") as info:
+        Session(environ={"REGION_NAME": "cn-north-4", "PROJECT_ID": "p"})
+    assert "modelarts-local env" in str(info.value)
+    with pytest.raises(exc.ConfigurationError, match="unknown region") as info:
+        Session(access_key="a", secret_key="s", region_name="mars-1", project_id="p")
+    assert "modelarts-local" not in str(info.value)  # only where the environment is what is missing

@@ -68,6 +68,16 @@ class FakeJob:
         return {"is_success": True}
 
 
+def _eventually(condition: Any, timeout: float = 5.0) -> bool:
+    """Wait (bounded) for a background thread to make ``condition()`` true."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
 def _text(controls: JobControls, name: str) -> str:
     return "".join(o["text"] for o in controls.output.outputs if o.get("name") == name)
 
@@ -120,7 +130,8 @@ def test_stop_click_stops_and_waits_off_the_ui_thread(make_controls):
     assert controls.stop_button.disabled and controls.stop_button.description == "Stop"
     assert not controls.delete_button.disabled
     assert "Stopped demo (101): KILLED" in _text(controls, "stdout")
-    assert controls.refresher.join(5), "the refresher ends once the job is terminal"
+    # the job ended: the refresher slows down but keeps checking that the job still exists
+    assert controls.refresher.max_interval == controls.ended_interval and controls.refresher.is_alive
     assert controls.elapsed.value == "elapsed 0:01:01"
 
 
@@ -147,7 +158,7 @@ def test_delete_of_an_ended_job_does_not_force(make_controls):
     """A terminal job is deleted plainly, and the confirmation has no warning."""
     job = FakeJob(status=JobState.COMPLETED)
     controls = make_controls(job)
-    assert not controls.refresher.is_alive  # nothing to refresh
+    assert controls.refresher.max_interval == controls.ended_interval  # only checks that the job still exists
     assert controls.stop_button.disabled
     controls.delete_button.click()
     assert controls.deleter.note.value == ""
@@ -197,18 +208,20 @@ def test_refresh_errors_are_shown_once_and_the_refresher_backs_off(make_controls
     assert controls.refresher.is_alive and controls.refresher.current_interval == pytest.approx(0.04)
     job.fail = None
     job.status = JobState.COMPLETED
-    assert controls.refresher.join(5)
-    assert controls.state is JobState.COMPLETED and controls.stop_button.disabled
+    assert _eventually(lambda: controls.state is JobState.COMPLETED)
+    assert _eventually(lambda: controls.stop_button.disabled)
+    assert controls.refresher.max_interval == controls.ended_interval
 
 
-def test_refresher_follows_the_job_and_ends_with_it(make_controls):
-    """A job that finishes on its own turns the badge green and ends the thread."""
+def test_refresher_follows_the_job_and_slows_when_it_ends(make_controls):
+    """A job that fails on its own turns the badge red and slows the thread down."""
     job = FakeJob()
     controls = make_controls(job)
     assert controls.refresher.is_alive
     job.status = JobState.FAILED
-    assert controls.refresher.join(5)
-    assert controls.state is JobState.FAILED and "#c62828" in controls.status.value
+    assert _eventually(lambda: controls.state is JobState.FAILED)
+    assert "#c62828" in controls.status.value
+    assert _eventually(lambda: controls.refresher.max_interval == controls.ended_interval)
 
 
 def test_close_ends_the_refresher(make_controls):

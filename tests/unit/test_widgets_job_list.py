@@ -101,7 +101,7 @@ def test_rows_show_each_job(make_list):
     row = widget.row(101)
     assert row.state is JobState.COMPLETED and row.stop_button.disabled
     assert not widget.row("100").stop_button.disabled
-    assert "&lt;desc&gt;" in row._name.value
+    assert row.select.description == "job-1" and row.select.tooltip == "<desc>"  # plain text: no HTML to escape
     assert "modelarts-state-RUNNING" in widget.row(100).status._dom_classes
     assert widget.page_label.value == "Page 1 of 1 · 3 jobs"
     assert widget.prev_button.disabled and widget.next_button.disabled
