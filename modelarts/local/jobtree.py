@@ -19,7 +19,7 @@ import ctypes.util
 import os
 import signal
 import time
-from typing import Dict, List, Optional
+from typing import Collection, Dict, List, Optional
 
 __all__ = ["PR_SET_CHILD_SUBREAPER", "become_subreaper", "descendants", "kill_tree", "reap_children", "sweep"]
 
@@ -35,8 +35,8 @@ def become_subreaper() -> bool:
         return False
 
 
-def _parents() -> Dict[int, int]:
-    """``{pid: parent pid}`` of every live (non-zombie) process."""
+def _parents(zombies: bool = False) -> Dict[int, int]:
+    """``{pid: parent pid}`` of every live process (and of the exited, unreaped ones with ``zombies``)."""
     links: Dict[int, int] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -47,7 +47,7 @@ def _parents() -> Dict[int, int]:
         except OSError:
             continue
         fields = raw[raw.rfind(")") + 2:].split()
-        if len(fields) > 2 and fields[0] not in ("Z", "X"):
+        if len(fields) > 2 and fields[0] != "X" and (zombies or fields[0] != "Z"):
             links[int(entry)] = int(fields[1])
     return links
 
@@ -79,8 +79,21 @@ def kill_tree(sig: int, root: Optional[int] = None) -> int:
     return sent
 
 
-def reap_children() -> None:
-    """Collect every exited child (re-parented orphans included), without blocking."""
+def reap_children(keep: Collection[int] = ()) -> None:
+    """Collect exited children (re-parented orphans included), without blocking.
+
+    The pids in ``keep`` (the workers) are left alone: their ``Popen`` must
+    read their exit status, and a child reaped here would later read as 0.
+    """
+    if keep:
+        me = os.getpid()
+        for pid, parent in _parents(zombies=True).items():
+            if parent == me and pid not in keep:
+                try:
+                    os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    pass
+        return
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)

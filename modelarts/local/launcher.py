@@ -120,8 +120,8 @@ def _wait_all(procs: List[Optional["subprocess.Popen[bytes]"]], grace: float, ow
         if _stop_requested and not killed and time.monotonic() >= _stop_requested[0] + grace:
             jobtree.kill_tree(signal.SIGKILL)
             killed = True
-        if own_process:
-            jobtree.reap_children()
+        if own_process:  # orphans re-parented to us; the workers' own statuses stay for their Popen
+            jobtree.reap_children(keep={proc.pid for proc in procs if proc is not None})
         time.sleep(0.02)
 
 

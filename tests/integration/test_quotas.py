@@ -40,7 +40,7 @@ def test_running_cap_per_account_queues_in_waiting(tmp_path: Path, helpers: Any)
         # Another account is not held back by the first account's cap.
         other = service.add_account(helpers.unique("acct"))
         api_b = helpers.Api(service.endpoint, other)
-        third = helpers.create_job(api_b, helpers.Bucket(service.obs_root, "cap-b"), LONG)
+        third = helpers.create_job(api_b, helpers.Bucket.owned_by(service, other.domain_id, "cap-b"), LONG)
         helpers.wait_status(api_b, third, JobState.RUNNING)
         # The third job started after the queue delay; the second still waits its turn.
         assert api.detail(second["job_id"], second["version_id"])["status"] == JobState.WAITING
