@@ -19,7 +19,7 @@ import math
 import re
 import secrets
 import time
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Union, overload
 
 from modelarts.states import JobState
 
@@ -90,6 +90,14 @@ def random_job_name(prefix: str = "job") -> str:
     """
     stamp = time.strftime("%m%d-%H%M%S")
     return check_job_name(f"{prefix[:40]}-{stamp}-{secrets.token_hex(4)}")
+
+
+@overload
+def check_text(value: Any, name: str, max_len: int, *, optional: Literal[False]) -> str: ...
+
+
+@overload
+def check_text(value: Any, name: str, max_len: int, *, optional: bool = True) -> Optional[str]: ...
 
 
 def check_text(value: Any, name: str, max_len: int, *, optional: bool = True) -> Optional[str]:

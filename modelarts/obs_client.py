@@ -44,7 +44,7 @@ class ObsExtraMissing(ModelArtsError, ImportError):
 def import_obs() -> Any:
     """The ``obs`` module of esdk-obs-python, or :class:`ObsExtraMissing` saying which extra to install."""
     try:
-        import obs  # type: ignore[import-untyped]
+        import obs
     except ImportError:
         raise ObsExtraMissing(
             "session.obs needs esdk-obs-python: pip install 'modelarts[obs]' "

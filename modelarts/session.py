@@ -32,7 +32,7 @@ from modelarts._checks import (
     check_retries,
     check_timeout,
 )
-from modelarts.auth import SignerAuth, TokenAuth, TokenManager
+from modelarts.auth import SignerAuth, TokenAuth, TokenManager, header_text
 from modelarts.credentials import AccessKey, Password, StaticProvider, find_access_key, read_legacy_config
 from modelarts.endpoints import Endpoints, normalize_endpoint, resolve_endpoints
 from modelarts.exceptions import ConfigurationError
@@ -267,4 +267,4 @@ class Session(ObsSessionMixin):
         prepared = requests.Request(check_call(method, path), self.endpoints.modelarts + path).prepare()
         prepared.prepare_headers({"Content-Type": "application/json"})
         self._auth(prepared)
-        return prepared.url or "", dict(prepared.headers)
+        return prepared.url or "", header_text(prepared.headers)
