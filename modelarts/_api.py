@@ -55,6 +55,7 @@ __all__ = [
     "resource_specs",
     "stop_version",
     "update_job",
+    "Body",
 ]
 
 #: ``TrainingJobNotFound`` (served with HTTP 400).

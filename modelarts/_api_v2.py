@@ -44,6 +44,7 @@ __all__ = [
     "search_jobs",
     "show_job",
     "terminate_job",
+    "Body",
 ]
 
 JOB_NOT_FOUND = "ModelArts.2775"

@@ -25,6 +25,7 @@ __all__ = [
     "check_retries",
     "check_seconds",
     "check_timeout",
+    "PATH_BREAKERS",
 ]
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})

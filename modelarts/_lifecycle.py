@@ -29,7 +29,15 @@ from modelarts.exceptions import APIError, ConflictError
 from modelarts.models import JobCreated, JobInfo, JobVersionList
 from modelarts.states import JobState
 
-__all__ = ["Job", "create_version", "delete_job", "delete_version", "stop_version"]
+__all__ = [
+    "Job",
+    "create_version",
+    "delete_job",
+    "delete_version",
+    "stop_version",
+    "STOP_FIRST_POLL",
+    "WAIT_FIRST_POLL",
+]
 
 log = logging.getLogger(__name__)
 #: Seconds before the first look after a stop (doubling up to the poll interval):

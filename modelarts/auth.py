@@ -27,7 +27,7 @@ from modelarts import signer
 from modelarts.credentials import AccessKey, Password, utcnow
 from modelarts.exceptions import error_from_response
 
-__all__ = ["SignerAuth", "TokenAuth", "TokenManager", "SIGNED_HEADERS", "header_text"]
+__all__ = ["SignerAuth", "TokenAuth", "TokenManager", "SIGNED_HEADERS", "header_text", "EXPIRED_CODES"]
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from modelarts.transport import dumps
 if TYPE_CHECKING:  # pragma: no cover
     from modelarts.session import Session
 
-__all__ = ["ObsExtraMissing", "SessionKeys", "build_obs_client", "import_obs"]
+__all__ = ["ObsExtraMissing", "SessionKeys", "build_obs_client", "import_obs", "TEMPORARY_DURATION"]
 
 #: Lifetime asked for temporary keys (seconds; IAM accepts 900-86400).
 TEMPORARY_DURATION = 3600

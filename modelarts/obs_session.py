@@ -23,7 +23,7 @@ from typing import Any, List, Optional, Sequence, Union
 from modelarts.obs_client import build_obs_client, import_obs
 from modelarts.obs_paths import OBS_SCHEME, check_bucket, parse_bucket_path
 
-__all__ = ["ObsSessionMixin"]
+__all__ = ["ObsSessionMixin", "PathLike"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 

@@ -10,7 +10,8 @@ serve`` (or ``lab``/``demo``), or from Python::
         os.environ.update(service.env())     # a plain Session() now uses it
 
 Module map (one concept each): ``app`` wiring and config, ``server`` HTTP,
-``workers`` the connection pool, ``routes`` URL table and handlers,
+``workers`` the connection pool, ``routes`` URL table and handlers (``messages``
+``Request``/``Response``),
 ``errors`` error classes, ``gateway`` signature/token checks, ``iam`` tokens
 and temporary keys, ``accounts`` users and the credentials file, ``rowcache``
 cached key and project rows, ``store`` SQLite, ``jobstore`` job rows,
