@@ -49,7 +49,6 @@ from modelarts._validate import (
     random_job_name,
 )
 from modelarts.job import TrainingJob
-from modelarts.models import JobCreated, Record
 
 __all__ = ["Estimator", "TrainingJob"]
 
@@ -223,6 +222,8 @@ class Estimator:
             body: Dict[str, Any] = {"job_name": name, "config": self._config(data)}
             if self.job_description is not None:
                 body["job_desc"] = self.job_description
+            from modelarts.models import JobCreated
+
             created = JobCreated.from_api({"job_name": name, **_api.create_job(self.modelarts_session, body)})
             return TrainingJob.from_created(self.modelarts_session, created)
 
@@ -288,6 +289,8 @@ class Estimator:
 
         def listing() -> Dict[str, Any]:
             body = _api.list_jobs(session, params)
+            from modelarts.models import Record
+
             body["jobs"] = [Record(j) for j in body.get("jobs") or ()]
             return body
 
