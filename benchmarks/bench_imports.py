@@ -85,7 +85,7 @@ def run(cfg) -> List[Figure]:
     fig = Figure(ROW, COMPARED, TARGET, measured=f"{ratio(slowdown.median)} (min {ratio(slowdown.min)}, "
                  f"max {ratio(slowdown.max)})", met=slowdown.median <= LIMIT)
     fig.details += [
-        f"{len(inner[OURS])} fresh interpreters each, alternating; each times only its import statement",
+        f"{len(inner[OURS])} fresh interpreters each, alternating; each times only the import statements",
         f"`{OURS}`: {Stats.of(inner[OURS]).render(ms)}",
         f"`{THEIRS}`: {Stats.of(inner[THEIRS]).render(ms)}",
         f"whole process (start-up included): {Stats.of(ratios(wall[OURS], wall[THEIRS])).render(ratio)}; "
