@@ -19,9 +19,12 @@ import math
 import re
 import secrets
 import time
-from typing import Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Union, overload
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Union, overload
 
 from modelarts.states import JobState
+
+if TYPE_CHECKING:
+    from modelarts.sessionlike import SessionLike
 
 __all__ = [
     "JOB_NAME_PATTERN",
@@ -51,8 +54,8 @@ def _bad(name: str, expected: str, value: Any) -> ValueError:
     return ValueError(f"{name} must be {expected}, got {value!r}")
 
 
-def check_session(session: Any) -> Any:
-    """The ``modelarts_session`` argument: anything with a ``request`` method."""
+def check_session(session: Any) -> "SessionLike":
+    """The ``modelarts_session`` argument: anything with a ``request`` method (a :class:`SessionLike`)."""
     if session is None or not callable(getattr(session, "request", None)):
         raise _bad("modelarts_session", "a modelarts.session.Session", session)
     return session
