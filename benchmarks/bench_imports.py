@@ -1,8 +1,12 @@
-"""Row 3: ``import modelarts.estimator`` in a fresh interpreter against ``import requests``.
+"""Row 3: a notebook's first cell in a fresh interpreter against ``import requests``.
 
-Each sample is a new ``python`` process that times just its import statement
-(interpreter start-up is the same for both and would only dilute the ratio);
-the two imports alternate, and the ratio is taken round by round.  When the
+The first cell of every notebook is ``from modelarts.session import Session;
+from modelarts.estimator import Estimator`` (the SDK's documented entry
+points), so that is what is timed; ``modelarts.session`` imports ``requests``,
+so the comparison is the SDK's whole import against the HTTP library it is
+built on.  Each sample is a new ``python`` process that times just its import
+statements (interpreter start-up is the same for both and would only dilute the
+ratio); the two alternate, and the ratio is taken round by round.  When the
 figure misses, ``-X importtime`` shows which modules the extra time goes to.
 """
 
@@ -17,11 +21,13 @@ from typing import Dict, List, Tuple
 from benchmarks.report import NOT_MEASURED, Figure
 from benchmarks.timing import Stats, clock, ms, ratio, ratios
 
-ROW, COMPARED, TARGET = "`import modelarts.estimator` (fresh process)", "`import requests`", "≤ 1.5×"
+ROW = "notebook's first cell: `from modelarts.session import Session; from modelarts.estimator import Estimator` (fresh process)"
+COMPARED, TARGET, LIMIT = "`import requests`", "≤ 1.3×", 1.3
 ROWS = [(ROW, COMPARED, TARGET)]
-OURS, THEIRS = "modelarts.estimator", "requests"
+OURS = "from modelarts.session import Session; from modelarts.estimator import Estimator"
+THEIRS = "import requests"
 REPO = Path(__file__).resolve().parent.parent
-_SNIPPET = "import time; t = time.perf_counter(); import {0}; print(time.perf_counter() - t)"
+_SNIPPET = "import time; t = time.perf_counter(); {0}; print(time.perf_counter() - t)"
 
 
 def _env() -> Dict[str, str]:
@@ -31,22 +37,22 @@ def _env() -> Dict[str, str]:
     return env
 
 
-def time_import(module: str) -> Tuple[float, float]:
-    """(seconds inside the import statement, wall seconds of the whole process)."""
+def time_import(statements: str) -> Tuple[float, float]:
+    """(seconds inside the import statements, wall seconds of the whole process)."""
     start = clock()
-    done = subprocess.run([sys.executable, "-c", _SNIPPET.format(module)], cwd=REPO, env=_env(),
+    done = subprocess.run([sys.executable, "-c", _SNIPPET.format(statements)], cwd=REPO, env=_env(),
                           capture_output=True, text=True, timeout=60)
     wall = clock() - start
     if done.returncode != 0:
-        raise ImportError(f"python -c 'import {module}' failed: {done.stderr.strip().splitlines()[-1:]}")
+        raise ImportError(f"python -c '{statements}' failed: {done.stderr.strip().splitlines()[-1:]}")
     return float(done.stdout.strip()), wall
 
 
-def import_profile(module: str, baseline: str, top: int = 15) -> str:
-    """Modules ``module`` imports beyond ``baseline``'s, by their own import time (``-X importtime``)."""
+def import_profile(statements: str, baseline: str, top: int = 15) -> str:
+    """Modules ``statements`` import beyond ``baseline``'s, by their own import time (``-X importtime``)."""
 
-    def self_times(name: str) -> Dict[str, int]:
-        done = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {name}"], cwd=REPO, env=_env(),
+    def self_times(code: str) -> Dict[str, int]:
+        done = subprocess.run([sys.executable, "-X", "importtime", "-c", code], cwd=REPO, env=_env(),
                               capture_output=True, text=True, timeout=60)
         times = {}
         for line in done.stderr.splitlines():
@@ -55,7 +61,7 @@ def import_profile(module: str, baseline: str, top: int = 15) -> str:
                 times[mod.strip()] = int(own)
         return times
 
-    ours, base = self_times(module), set(self_times(baseline))
+    ours, base = self_times(statements), set(self_times(baseline))
     extra = sorted(((us, mod) for mod, us in ours.items() if mod not in base), reverse=True)
     total = sum(us for us, _ in extra)
     lines = [f"python -X importtime: {len(extra)} modules imported beyond `{baseline}`'s, "
@@ -71,17 +77,17 @@ def run(cfg) -> List[Figure]:
         return [Figure.failed(ROW, COMPARED, TARGET, NOT_MEASURED, str(exc))]
     samples: Dict[str, List[Tuple[float, float]]] = {OURS: [], THEIRS: []}
     for index in range(cfg.scale(40, 4)):
-        for module in (OURS, THEIRS) if index % 2 == 0 else (THEIRS, OURS):
-            samples[module].append(time_import(module))
+        for code in (OURS, THEIRS) if index % 2 == 0 else (THEIRS, OURS):
+            samples[code].append(time_import(code))
     inner = {m: [s[0] for s in v] for m, v in samples.items()}
     wall = {m: [s[1] for s in v] for m, v in samples.items()}
     slowdown = Stats.of(ratios(inner[OURS], inner[THEIRS]))
     fig = Figure(ROW, COMPARED, TARGET, measured=f"{ratio(slowdown.median)} (min {ratio(slowdown.min)}, "
-                 f"max {ratio(slowdown.max)})", met=slowdown.median <= 1.5)
+                 f"max {ratio(slowdown.max)})", met=slowdown.median <= LIMIT)
     fig.details += [
-        f"{len(inner[OURS])} fresh interpreters each, alternating; each times only its import statement",
-        f"import {OURS}: {Stats.of(inner[OURS]).render(ms)}",
-        f"import {THEIRS}: {Stats.of(inner[THEIRS]).render(ms)}",
+        f"{len(inner[OURS])} fresh interpreters each, alternating; each times only the import statements",
+        f"`{OURS}`: {Stats.of(inner[OURS]).render(ms)}",
+        f"`{THEIRS}`: {Stats.of(inner[THEIRS]).render(ms)}",
         f"whole process (start-up included): {Stats.of(ratios(wall[OURS], wall[THEIRS])).render(ratio)}; "
         f"{Stats.of(wall[OURS]).render(ms)} against {Stats.of(wall[THEIRS]).render(ms)}",
     ]

@@ -31,9 +31,12 @@ built_in_algorithms    GET    /built-in-algorithms
 from __future__ import annotations
 
 import functools
-from typing import Any, Callable, Dict, Mapping, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, TypeVar
 
 from modelarts.exceptions import APIError, NotFoundError
+
+if TYPE_CHECKING:
+    from modelarts.sessionlike import SessionLike
 
 __all__ = [
     "JOB_NOT_FOUND",
@@ -55,6 +58,7 @@ __all__ = [
     "resource_specs",
     "stop_version",
     "update_job",
+    "Body",
 ]
 
 #: ``TrainingJobNotFound`` (served with HTTP 400).
@@ -73,7 +77,7 @@ def _success(body: Any) -> Body:
     return result
 
 
-def guarded(session: Any, call: Callable[..., T], *args: Any, **kwargs: Any) -> Any:
+def guarded(session: SessionLike, call: Callable[..., T], *args: Any, **kwargs: Any) -> Any:
     """``call(*args, **kwargs)``; in ``errors="return"`` mode an ``APIError`` is returned as a dict."""
     try:
         return call(*args, **kwargs)
@@ -101,71 +105,71 @@ def is_missing(err: APIError) -> bool:
     return isinstance(err, NotFoundError) and not err.error_code.startswith("APIGW")
 
 
-def _jobs(session: Any) -> str:
+def _jobs(session: SessionLike) -> str:
     return f"/v1/{session.project_id}/training-jobs"
 
 
-def _version(session: Any, job_id: str, version_id: str) -> str:
+def _version(session: SessionLike, job_id: str, version_id: str) -> str:
     return f"{_jobs(session)}/{job_id}/versions/{version_id}"
 
 
-def create_job(session: Any, body: Mapping[str, Any]) -> Body:
+def create_job(session: SessionLike, body: Mapping[str, Any]) -> Body:
     """Create a job (never retried: a retry could create it twice)."""
     return _success(session.request("POST", _jobs(session), json=dict(body), idempotent=False))
 
 
-def list_jobs(session: Any, params: Mapping[str, Any]) -> Body:
+def list_jobs(session: SessionLike, params: Mapping[str, Any]) -> Body:
     return _success(session.request("GET", _jobs(session), params=dict(params) or None))
 
 
-def get_version(session: Any, job_id: str, version_id: str) -> Body:
+def get_version(session: SessionLike, job_id: str, version_id: str) -> Body:
     return _success(session.request("GET", _version(session, job_id, version_id)))
 
 
-def delete_version(session: Any, job_id: str, version_id: str) -> Body:
+def delete_version(session: SessionLike, job_id: str, version_id: str) -> Body:
     return _success(session.request("DELETE", _version(session, job_id, version_id)))
 
 
-def list_versions(session: Any, job_id: str, params: Optional[Mapping[str, Any]] = None) -> Body:
+def list_versions(session: SessionLike, job_id: str, params: Optional[Mapping[str, Any]] = None) -> Body:
     return _success(session.request("GET", f"{_jobs(session)}/{job_id}/versions", params=params or None))
 
 
-def create_version(session: Any, job_id: str, body: Mapping[str, Any]) -> Body:
+def create_version(session: SessionLike, job_id: str, body: Mapping[str, Any]) -> Body:
     path = f"{_jobs(session)}/{job_id}/versions"
     return _success(session.request("POST", path, json=dict(body), idempotent=False))
 
 
-def stop_version(session: Any, job_id: str, version_id: str) -> Body:
+def stop_version(session: SessionLike, job_id: str, version_id: str) -> Body:
     """Ask the version to stop; safe to retry (stopping twice is harmless)."""
     path = _version(session, job_id, version_id) + "/stop"
     return _success(session.request("POST", path, idempotent=True))
 
 
-def update_job(session: Any, job_id: str, job_desc: str) -> Body:
+def update_job(session: SessionLike, job_id: str, job_desc: str) -> Body:
     return _success(session.request("PUT", f"{_jobs(session)}/{job_id}", json={"job_desc": job_desc}))
 
 
-def delete_job(session: Any, job_id: str) -> Body:
+def delete_job(session: SessionLike, job_id: str) -> Body:
     return _success(session.request("DELETE", f"{_jobs(session)}/{job_id}"))
 
 
-def log_file_names(session: Any, job_id: str, version_id: str) -> Body:
+def log_file_names(session: SessionLike, job_id: str, version_id: str) -> Body:
     return _success(session.request("GET", _version(session, job_id, version_id) + "/log/file-names"))
 
 
-def aom_log(session: Any, job_id: str, version_id: str, params: Mapping[str, Any]) -> Body:
+def aom_log(session: SessionLike, job_id: str, version_id: str, params: Mapping[str, Any]) -> Body:
     return _success(session.request("GET", _version(session, job_id, version_id) + "/aom-log", params=dict(params)))
 
 
-def resource_specs(session: Any) -> Body:
+def resource_specs(session: SessionLike) -> Body:
     path = f"/v1/{session.project_id}/job/resource-specs"
     return _success(session.request("GET", path, params={"job_type": "train"}))
 
 
-def ai_engines(session: Any) -> Body:
+def ai_engines(session: SessionLike) -> Body:
     path = f"/v1/{session.project_id}/job/ai-engines"
     return _success(session.request("GET", path, params={"job_type": "train"}))
 
 
-def built_in_algorithms(session: Any) -> Body:
+def built_in_algorithms(session: SessionLike) -> Body:
     return _success(session.request("GET", f"/v1/{session.project_id}/built-in-algorithms"))

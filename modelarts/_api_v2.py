@@ -25,9 +25,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Any, Callable, Dict, Mapping, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, TypeVar
 
 from modelarts.exceptions import APIError, NotFoundError
+
+if TYPE_CHECKING:
+    from modelarts.sessionlike import SessionLike
 
 __all__ = [
     "JOB_NOT_FOUND",
@@ -44,6 +47,7 @@ __all__ = [
     "search_jobs",
     "show_job",
     "terminate_job",
+    "Body",
 ]
 
 JOB_NOT_FOUND = "ModelArts.2775"
@@ -72,7 +76,7 @@ def failure(err: APIError) -> Body:
     return result
 
 
-def guarded(session: Any, call: Callable[..., T], *args: Any, **kwargs: Any) -> Any:
+def guarded(session: SessionLike, call: Callable[..., T], *args: Any, **kwargs: Any) -> Any:
     """``call(...)``; in ``errors="return"`` mode an ``APIError`` comes back as :func:`failure`."""
     try:
         return call(*args, **kwargs)
@@ -89,50 +93,50 @@ def is_missing(err: APIError) -> bool:
     return isinstance(err, NotFoundError) and not err.error_code.startswith("APIGW")
 
 
-def _base(session: Any) -> str:
+def _base(session: SessionLike) -> str:
     return f"/v2/{session.project_id}"
 
 
-def _job(session: Any, job_id: str) -> str:
+def _job(session: SessionLike, job_id: str) -> str:
     return f"{_base(session)}/training-jobs/{job_id}"
 
 
-def create_job(session: Any, body: Mapping[str, Any]) -> Body:
+def create_job(session: SessionLike, body: Mapping[str, Any]) -> Body:
     """Create a job (never retried: a retry could create it twice)."""
     return dict(session.request("POST", f"{_base(session)}/training-jobs", json=dict(body), idempotent=False))
 
 
-def show_job(session: Any, job_id: str) -> Body:
+def show_job(session: SessionLike, job_id: str) -> Body:
     return dict(session.request("GET", _job(session, job_id)))
 
 
-def search_jobs(session: Any, body: Mapping[str, Any]) -> Body:
+def search_jobs(session: SessionLike, body: Mapping[str, Any]) -> Body:
     return dict(session.request("POST", f"{_base(session)}/training-job-searches", json=dict(body), idempotent=True))
 
 
-def delete_job(session: Any, job_id: str) -> None:
+def delete_job(session: SessionLike, job_id: str) -> None:
     session.request("DELETE", _job(session, job_id))
 
 
-def terminate_job(session: Any, job_id: str) -> Body:
+def terminate_job(session: SessionLike, job_id: str) -> Body:
     body = {"action_type": "terminate"}
     return dict(session.request("POST", f"{_job(session, job_id)}/actions", json=body, idempotent=True))
 
 
-def log_preview(session: Any, job_id: str, task_id: str) -> Body:
+def log_preview(session: SessionLike, job_id: str, task_id: str) -> Body:
     if not isinstance(task_id, str) or not _TASK.fullmatch(task_id):
         raise ValueError(f"task_id must look like 'worker-0', got {task_id!r}")
     return dict(session.request("GET", f"{_job(session, job_id)}/tasks/{task_id}/logs/preview"))
 
 
-def engines(session: Any) -> Body:
+def engines(session: SessionLike) -> Body:
     return dict(session.request("GET", f"{_base(session)}/training-job-engines"))
 
 
-def flavors(session: Any, flavor_type: Optional[str] = None) -> Body:
+def flavors(session: SessionLike, flavor_type: Optional[str] = None) -> Body:
     params = {"flavor_type": flavor_type} if flavor_type else None
     return dict(session.request("GET", f"{_base(session)}/training-job-flavors", params=params))
 
 
-def quotas(session: Any) -> Body:
+def quotas(session: SessionLike) -> Body:
     return dict(session.request("GET", f"{_base(session)}/training-quotas"))

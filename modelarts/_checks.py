@@ -25,6 +25,7 @@ __all__ = [
     "check_retries",
     "check_seconds",
     "check_timeout",
+    "PATH_BREAKERS",
 ]
 
 IDEMPOTENT = frozenset({"GET", "HEAD", "PUT", "DELETE", "OPTIONS"})
@@ -54,9 +55,9 @@ def check_timeout(value: Any) -> Timeout:
             raise ValueError(f"timeout must be seconds or a (connect, read) pair, got {value!r}")
         for part in value:
             check_seconds("each part of timeout", part)
-        return tuple(value)  # type: ignore[return-value]
+        return (value[0], value[1])
     check_seconds("timeout", value)
-    return value  # type: ignore[no-any-return]
+    return value
 
 
 def check_call(method: Any, path: Any) -> str:

@@ -16,10 +16,12 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional
 
 from modelarts import _api
-from modelarts.models import Algorithm, Engine, Flavor
+
+if TYPE_CHECKING:  # the attrs models load on first use (see models.py)
+    from modelarts.models import Algorithm
 
 __all__ = ["PASSTHROUGH", "build_config", "config_from_version", "resolve_ids"]
 
@@ -44,6 +46,8 @@ _FROM_VERSION = (
 
 
 def _pick_flavor(session: Any, instance_type: str) -> int:
+    from modelarts.models import Flavor
+
     flavors = [Flavor.from_api(s) for s in _api.resource_specs(session).get("specs") or ()]
     for flavor in flavors:
         if flavor.spec_code == instance_type:
@@ -53,6 +57,8 @@ def _pick_flavor(session: Any, instance_type: str) -> int:
 
 
 def _pick_engine(session: Any, framework_type: str, framework_version: Optional[str]) -> int:
+    from modelarts.models import Engine
+
     engines = [Engine.from_api(e) for e in _api.ai_engines(session).get("engines") or ()]
     matches = [
         e
@@ -70,6 +76,8 @@ def _pick_engine(session: Any, framework_type: str, framework_version: Optional[
 
 
 def _pick_algorithm(session: Any, model_name: str) -> Algorithm:
+    from modelarts.models import Algorithm
+
     models = [Algorithm.from_api(m) for m in _api.built_in_algorithms(session).get("models") or ()]
     for model in models:
         if model.model_name == model_name:

@@ -26,10 +26,17 @@ from modelarts import _api
 from modelarts._validate import check_id, check_text
 from modelarts._wait import Clock, Sleep, check_wait, format_elapsed, poll_until_terminal
 from modelarts.exceptions import APIError, ConflictError
-from modelarts.models import JobCreated, JobInfo, JobVersionList
 from modelarts.states import JobState
 
-__all__ = ["Job", "create_version", "delete_job", "delete_version", "stop_version"]
+__all__ = [
+    "Job",
+    "create_version",
+    "delete_job",
+    "delete_version",
+    "stop_version",
+    "STOP_FIRST_POLL",
+    "WAIT_FIRST_POLL",
+]
 
 log = logging.getLogger(__name__)
 #: Seconds before the first look after a stop (doubling up to the poll interval):
@@ -73,12 +80,16 @@ def delete_version(session: Any, job_id: str, version_id: str) -> Dict[str, Any]
 
 
 def _state_of(session: Any, job_id: str, version_id: str) -> Callable[[], JobState]:
+    from modelarts.models import JobInfo
+
     return lambda: JobInfo.from_api(_api.get_version(session, job_id, version_id)).status
 
 
 def _stop_all(session: Any, job_id: str, timeout: Optional[float], poll: float, sleep: Optional[Sleep],
               clock: Clock) -> None:  # fmt: skip
     """Stop every live version of the job and wait until all are terminal."""
+    from modelarts.models import JobVersionList
+
     deadline = None if timeout is None else clock() + timeout
     listing = JobVersionList.from_api(_api.list_versions(session, job_id))
     live = [v.version_id for v in listing.versions if not v.status.is_terminal]
@@ -137,6 +148,8 @@ def create_version(
     """
 
     def create() -> Any:
+        from modelarts.models import JobCreated
+
         body: Dict[str, Any] = {"config": {**config(), "pre_version_id": int(pre_version_id)}}
         if job_desc is not None:
             body["job_desc"] = job_desc
@@ -172,6 +185,7 @@ class Job:
     def get_job_version_object_list(self, is_show: bool = True) -> Any:
         """Every version as a ``TrainingJob``, newest first; ``is_show`` prints a table."""
         from modelarts.job import TrainingJob  # job.py builds on this module
+        from modelarts.models import JobVersionList
 
         def versions() -> List[Any]:
             listing = JobVersionList.from_api(_api.list_versions(self.session, self.job_id))

@@ -35,7 +35,6 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
 from modelarts._validate import check_choice, check_int
 from modelarts.exceptions import BadRequestError
-from modelarts.models import LogChunk
 
 __all__ = ["LOG_NOT_READY", "LogFollower", "exit_code_in", "log_query"]
 
@@ -132,6 +131,8 @@ class LogFollower:
             cursor = self._cursor.get(name)
             query = {"log_file": name, "base_line": cursor or "0", "lines": self._batch, "order": "desc"}
             try:
+                from modelarts.models import LogChunk
+
                 chunk = LogChunk.from_api(self._fetch(query))
             except BadRequestError as err:
                 if err.error_code in LOG_NOT_READY:

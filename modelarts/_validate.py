@@ -19,9 +19,12 @@ import math
 import re
 import secrets
 import time
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Union, overload
 
 from modelarts.states import JobState
+
+if TYPE_CHECKING:
+    from modelarts.sessionlike import SessionLike
 
 __all__ = [
     "JOB_NAME_PATTERN",
@@ -51,8 +54,8 @@ def _bad(name: str, expected: str, value: Any) -> ValueError:
     return ValueError(f"{name} must be {expected}, got {value!r}")
 
 
-def check_session(session: Any) -> Any:
-    """The ``modelarts_session`` argument: anything with a ``request`` method."""
+def check_session(session: Any) -> "SessionLike":
+    """The ``modelarts_session`` argument: anything with a ``request`` method (a :class:`SessionLike`)."""
     if session is None or not callable(getattr(session, "request", None)):
         raise _bad("modelarts_session", "a modelarts.session.Session", session)
     return session
@@ -90,6 +93,14 @@ def random_job_name(prefix: str = "job") -> str:
     """
     stamp = time.strftime("%m%d-%H%M%S")
     return check_job_name(f"{prefix[:40]}-{stamp}-{secrets.token_hex(4)}")
+
+
+@overload
+def check_text(value: Any, name: str, max_len: int, *, optional: Literal[False]) -> str: ...
+
+
+@overload
+def check_text(value: Any, name: str, max_len: int, *, optional: bool = True) -> Optional[str]: ...
 
 
 def check_text(value: Any, name: str, max_len: int, *, optional: bool = True) -> Optional[str]:

@@ -35,6 +35,9 @@ __all__ = [
     "format_elapsed",
     "make_progress",
     "poll_until_terminal",
+    "Clock",
+    "Label",
+    "Sleep",
 ]
 
 Sleep = Callable[[float], None]

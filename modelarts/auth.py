@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import logging
 import threading
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Mapping, Optional, Union
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
@@ -27,7 +27,7 @@ from modelarts import signer
 from modelarts.credentials import AccessKey, Password, utcnow
 from modelarts.exceptions import error_from_response
 
-__all__ = ["SignerAuth", "TokenAuth", "TokenManager", "SIGNED_HEADERS"]
+__all__ = ["SignerAuth", "TokenAuth", "TokenManager", "SIGNED_HEADERS", "header_text", "EXPIRED_CODES"]
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +39,12 @@ SIGNED_HEADERS = frozenset(
 #: Error codes meaning "your token or temporary keys expired, get new ones".
 EXPIRED_CODES = frozenset({"APIGW.0307", "ModelArts.0202", "ModelArts.0207"})
 _RESENT = "_modelarts_resent"
+
+
+def header_text(headers: Mapping[str, Union[str, bytes]]) -> Dict[str, str]:
+    """The headers as the text sent: requests passes a bytes value through as is, and
+    http.client sends a str value as Latin-1, so bytes decode as Latin-1."""
+    return {name: value.decode("latin-1") if isinstance(value, bytes) else value for name, value in headers.items()}
 
 
 def _body_bytes(body: Any) -> bytes:
@@ -121,14 +127,14 @@ class SignerAuth(_ResendOn401):
         query = signer.canonical_query(parts.query)
         request.url = urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
         headers["Host"] = parts.netloc
-        headers["X-Sdk-Date"] = signer.format_date(self.clock())
+        headers["X-Sdk-Date"] = sdk_date = signer.format_date(self.clock())
         names = sorted(name.lower() for name in headers if name.lower() in SIGNED_HEADERS)
         body = _body_bytes(request.body)
-        creq = signer.canonical_request(request.method or "GET", parts.path, query, headers, names, body)
+        creq = signer.canonical_request(request.method or "GET", parts.path, query, header_text(headers), names, body)
         if log.isEnabledFor(logging.DEBUG):
             shown = creq.replace(key.security_token, "***") if key.security_token else creq
             log.debug("canonical request:\n%s", shown)
-        sig = signer.signature(key.secret_key, signer.string_to_sign(creq, headers["X-Sdk-Date"]))
+        sig = signer.signature(key.secret_key, signer.string_to_sign(creq, sdk_date))
         headers["Authorization"] = signer.authorization(key.access_key, names, sig)
         request.register_hook("response", self._handle_401)
         return request

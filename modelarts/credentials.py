@@ -33,6 +33,8 @@ __all__ = [
     "find_access_key",
     "read_legacy_config",
     "utcnow",
+    "EXPIRY_MARGIN",
+    "PROFILE_FILE_VARIABLES",
 ]
 
 #: The environment variables naming a notebook's credentials file, in order.

@@ -32,9 +32,9 @@ Examples
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from modelarts import _api, _config, _lifecycle
+from modelarts import _api
 from modelarts._validate import (
     check_data_source,
     check_hyperparameters,
@@ -48,12 +48,25 @@ from modelarts._validate import (
     list_query,
     random_job_name,
 )
-from modelarts.job import TrainingJob
-from modelarts.models import JobCreated, Record
+
+if TYPE_CHECKING:
+    from modelarts import _lifecycle
+    from modelarts.job import TrainingJob
 
 __all__ = ["Estimator", "TrainingJob"]
 
 _PATHS = ("output_path", "code_dir", "boot_file", "log_url")
+
+
+
+def __getattr__(name: str) -> Any:
+    """``TrainingJob``, re-exported here as in SDK 1.1.x, loads with its first use (PEP 562):
+    the job lifecycle stays out of a notebook's first cell."""
+    if name == "TrainingJob":
+        from modelarts.job import TrainingJob
+
+        return TrainingJob
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class Estimator:
@@ -189,6 +202,8 @@ class Estimator:
         return params
 
     def _config(self, data: Dict[str, Any]) -> Dict[str, Any]:
+        from modelarts import _config
+
         params = self._params()
         ids = _config.resolve_ids(self.modelarts_session, params)
         return _config.build_config(params, data, ids, self.hyperparameters)
@@ -218,6 +233,9 @@ class Estimator:
         data = check_data_source(inputs, dataset_id, dataset_version_id, data_source)
         name = random_job_name(self.base_job_name or "job") if job_name is None else check_job_name(job_name)
         self._params()
+
+        from modelarts.job import TrainingJob
+        from modelarts.models import JobCreated
 
         def create() -> TrainingJob:
             body: Dict[str, Any] = {"job_name": name, "config": self._config(data)}
@@ -255,6 +273,9 @@ class Estimator:
         data = check_data_source(inputs, dataset_id, dataset_version_id, data_source)
         check_text(job_desc, "job_desc", 256)
         self._params()
+        from modelarts import _lifecycle
+        from modelarts.job import TrainingJob
+
         return _lifecycle.create_version(
             self.modelarts_session, job_id, pre, lambda: self._config(data), job_desc, wait, TrainingJob
         )
@@ -288,6 +309,8 @@ class Estimator:
 
         def listing() -> Dict[str, Any]:
             body = _api.list_jobs(session, params)
+            from modelarts.models import Record
+
             body["jobs"] = [Record(j) for j in body.get("jobs") or ()]
             return body
 
@@ -304,6 +327,8 @@ class Estimator:
         timeout: Optional[float] = None,
     ) -> Dict[str, Any]:
         """Delete a job by id (page modelarts_04_0166); see :meth:`TrainingJob.delete_job`."""
+        from modelarts import _lifecycle
+
         session = check_session(modelarts_session)
         job = _lifecycle.Job(session, job_id)
         return job.delete_job(force=force, missing_ok=missing_ok, timeout=timeout)
@@ -338,11 +363,15 @@ class Estimator:
     def _job(self) -> _lifecycle.Job:
         if self.job_id is None:
             raise ValueError("this Estimator is not bound to a job: create it with job_id=")
+        from modelarts import _lifecycle
+
         return _lifecycle.Job(self.modelarts_session, self.job_id)
 
     def _version(self) -> TrainingJob:
         if self.job_id is None or self.version_id is None:
             raise ValueError("this Estimator is not bound to a job version: create it with job_id= and version_id=")
+        from modelarts.job import TrainingJob
+
         return TrainingJob(self.modelarts_session, self.job_id, self.version_id)
 
     def get_job_info(self) -> Dict[str, Any]:

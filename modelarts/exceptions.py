@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import builtins
 import json
-from typing import Any, Dict, Mapping, Optional, Type
+from typing import Any, Dict, Mapping, Optional, Tuple, Type
 
 __all__ = [
     "APIError",
@@ -55,8 +55,23 @@ __all__ = [
 ]
 
 
+def _rebuild(cls: Type[BaseException], args: Tuple[Any, ...]) -> BaseException:
+    """Unpickling: the instance from its ``args`` without calling ``__init__``
+    (whose parameters differ from ``args``); ``__setstate__`` then restores the attributes."""
+    err = cls.__new__(cls, *args)
+    err.args = args  # OSError's __new__ leaves args to an overridden __init__ (WaitTimeoutError)
+    return err
+
+
 class ModelArtsError(Exception):
-    """Root of every exception raised by this package."""
+    """Root of every exception raised by this package.
+
+    Every subclass pickles with all its attributes (``APIError.status_code``,
+    ``ThrottledError.retry_after`` …), so errors cross process boundaries intact.
+    """
+
+    def __reduce__(self) -> Tuple[Any, ...]:
+        return _rebuild, (type(self), self.args), dict(vars(self))
 
 
 class ConfigurationError(ModelArtsError, ValueError):

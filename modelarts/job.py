@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
 from modelarts import _api, _lifecycle
 from modelarts._config import config_from_version
@@ -35,8 +35,10 @@ from modelarts._logs import LOG_NOT_READY, LogFollower, exit_code_in, log_query
 from modelarts._validate import check_data_source, check_id, check_int, check_session, check_text
 from modelarts._wait import Clock, Sleep, check_wait, make_progress, poll_until_terminal
 from modelarts.exceptions import APIError, JobFailedError
-from modelarts.models import JobCreated, JobInfo
 from modelarts.states import JobState
+
+if TYPE_CHECKING:  # the attrs models load on first use (see models.py)
+    from modelarts.models import JobCreated, JobInfo
 
 __all__ = ["TrainingJob"]
 
@@ -104,6 +106,8 @@ class TrainingJob(_lifecycle.Job):
         return self._status
 
     def _absorb(self, body: Dict[str, Any]) -> JobInfo:
+        from modelarts.models import JobInfo
+
         info = JobInfo.from_api(body)
         with self._lock:
             self.info = info

@@ -17,7 +17,7 @@ Examples
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple, Type, TypeVar
+from typing import Any, Callable, ClassVar, Dict, Mapping, Optional, Tuple, Type, TypeVar
 
 import attrs
 
@@ -38,7 +38,7 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
+T = TypeVar("T", bound="FromApi")
 
 
 def _opt_int(value: Any) -> Optional[int]:
@@ -91,7 +91,7 @@ def _from_api(cls: Type[T], payload: Mapping[str, Any], **given: Any) -> T:
     return cls(**values)
 
 
-class Record(dict):  # type: ignore[type-arg]
+class Record(Dict[str, Any]):
     """A dict whose keys also read as attributes (``job["job_id"]`` and ``job.job_id``).
 
     SDK 1.1.7 returned plain dicts to AK/SK sessions and objects to password
@@ -113,13 +113,15 @@ class FromApi:
     annotation; a model whose fields need more than that overrides it."""
 
     __slots__ = ()
+    #: Set by ``attrs`` on every subclass; declared so the type checker knows they are attrs classes.
+    __attrs_attrs__: ClassVar[Any]
 
     @classmethod
     def from_api(cls: Type[T], payload: Mapping[str, Any]) -> T:
         return _from_api(cls, payload)
 
 
-_RAW = attrs.field(repr=False, eq=False, factory=dict)
+_RAW: Dict[str, Any] = attrs.field(repr=False, eq=False, factory=dict)
 
 
 @attrs.frozen

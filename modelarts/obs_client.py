@@ -30,7 +30,7 @@ from modelarts.transport import dumps
 if TYPE_CHECKING:  # pragma: no cover
     from modelarts.session import Session
 
-__all__ = ["ObsExtraMissing", "SessionKeys", "build_obs_client", "import_obs"]
+__all__ = ["ObsExtraMissing", "SessionKeys", "build_obs_client", "import_obs", "TEMPORARY_DURATION"]
 
 #: Lifetime asked for temporary keys (seconds; IAM accepts 900-86400).
 TEMPORARY_DURATION = 3600
@@ -44,7 +44,7 @@ class ObsExtraMissing(ModelArtsError, ImportError):
 def import_obs() -> Any:
     """The ``obs`` module of esdk-obs-python, or :class:`ObsExtraMissing` saying which extra to install."""
     try:
-        import obs  # type: ignore[import-untyped]
+        import obs
     except ImportError:
         raise ObsExtraMissing(
             "session.obs needs esdk-obs-python: pip install 'modelarts[obs]' "

@@ -19,7 +19,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["OBS_SCHEME", "ObsPath", "is_obs_path", "parse_bucket_path", "parse_obs_path"]
+__all__ = ["OBS_SCHEME", "ObsPath", "is_obs_path", "parse_bucket_path", "parse_obs_path", "check_bucket", "check_key"]
 
 OBS_SCHEME = "obs://"
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")

@@ -55,7 +55,7 @@ class Progress:
             self._open_widget()
 
     def _open_widget(self) -> None:
-        import ipywidgets  # type: ignore[import-untyped]
+        import ipywidgets
         from IPython.display import display
 
         bar = ipywidgets.IntProgress(min=0, max=max(self.total_bytes, 1), description=self.label[:20])
@@ -119,7 +119,7 @@ def make_progress(label: str, total_bytes: int, total_files: int, progress: Opti
     if show:
         if _in_kernel():
             try:
-                import ipywidgets  # type: ignore[import-untyped]  # noqa: F401
+                import ipywidgets  # noqa: F401
 
                 sink = "widget"
             except ImportError:

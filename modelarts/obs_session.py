@@ -20,16 +20,17 @@ import os
 import threading
 from typing import Any, List, Optional, Sequence, Union
 
-from modelarts.obs_client import build_obs_client, import_obs
-from modelarts.obs_paths import OBS_SCHEME, check_bucket, parse_bucket_path
 
-__all__ = ["ObsSessionMixin"]
+__all__ = ["ObsSessionMixin", "PathLike"]
 
 PathLike = Union[str, "os.PathLike[str]"]
 
 
 class ObsSessionMixin:
-    """OBS attributes and the SDK 1.1.1 OBS calls, mixed into ``Session``."""
+    """OBS attributes and the SDK 1.1.1 OBS calls, mixed into ``Session``.
+
+    The OBS modules (and esdk-obs-python) load on the first OBS call, not with the session.
+    """
 
     _obs_lock = threading.Lock()
     _obs_helper: Any = None
@@ -40,14 +41,18 @@ class ObsSessionMixin:
         """The session's ``obs.ObsClient`` (esdk-obs-python), credentials kept fresh from the session."""
         with self._obs_lock:
             if self._obs_client is None:
+                from modelarts.obs_client import build_obs_client
+
                 self._obs_client = build_obs_client(self)  # type: ignore[arg-type]
             return self._obs_client
 
     @property
     def obs(self) -> Any:
         """The documented OBS helpers (:class:`modelarts.obs.OBS`)."""
-        import_obs()
         from modelarts.obs import OBS
+        from modelarts.obs_client import import_obs
+
+        import_obs()
 
         client = self.obs_client
         with self._obs_lock:
@@ -61,6 +66,8 @@ class ObsSessionMixin:
 
     def upload_data(self, bucket_path: str, path: Union[PathLike, Sequence[PathLike]]) -> Any:
         """Upload a file, a folder or a list of files into the OBS folder ``bucket_path`` (``/bucket/dir/``)."""
+        from modelarts.obs_paths import parse_bucket_path
+
         folder = parse_bucket_path(bucket_path).as_dir()
         paths: List[Any] = list(path) if isinstance(path, (list, tuple)) else [path]
         if not paths:
@@ -83,6 +90,8 @@ class ObsSessionMixin:
 
     def download_data(self, bucket_path: str, path: PathLike) -> Any:
         """Download the object or folder ``bucket_path`` (``/bucket/dir1/sdk.txt``) to ``path``."""
+        from modelarts.obs_paths import parse_bucket_path
+
         origin = parse_bucket_path(bucket_path)
         return self.obs.copy(origin.url, os.fspath(path), keep_last_dir=False)
 
@@ -96,6 +105,8 @@ class ObsSessionMixin:
 
     def create_directory(self, bucket: str, directory: str) -> Any:
         """Create the folder ``directory`` (``/dir1/dir2/``) in ``bucket``."""
+        from modelarts.obs_paths import OBS_SCHEME, check_bucket
+
         check_bucket(bucket, "bucket")
         if not isinstance(directory, str) or not directory.strip("/"):
             raise ValueError(f"directory must name a folder, like '/dir1/dir2/', got {directory!r}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from typing import Any, Callable, ClassVar, Dict, Mapping, Optional, Tuple
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Dict, Mapping, Optional, Tuple
 
 import requests
 
@@ -32,12 +32,13 @@ from modelarts._checks import (
     check_retries,
     check_timeout,
 )
-from modelarts.auth import SignerAuth, TokenAuth, TokenManager
-from modelarts.credentials import AccessKey, Password, StaticProvider, find_access_key, read_legacy_config
-from modelarts.endpoints import Endpoints, normalize_endpoint, resolve_endpoints
 from modelarts.exceptions import ConfigurationError
 from modelarts.obs_session import ObsSessionMixin
 from modelarts.transport import DEFAULT_TIMEOUT, Timeout, build_http, post_raw, send
+
+if TYPE_CHECKING:
+    from modelarts.credentials import AccessKey, Password
+    from modelarts.endpoints import Endpoints
 
 #: Appended when a plain ``Session()`` finds no region or no credentials: outside a ModelArts
 #: notebook the environment comes from the local service.
@@ -52,7 +53,7 @@ def _with_local_hint(exc: ConfigurationError) -> ConfigurationError:
         return exc
     return ConfigurationError(f"{exc}. {LOCAL_HINT}")
 
-__all__ = ["Session"]
+__all__ = ["LOCAL_HINT", "Session"]
 
 def _check_pairs(username: Any, password: Any, access_key: Any, secret_key: Any) -> None:
     if (username is None) != (password is None):
@@ -117,6 +118,12 @@ class Session(ObsSessionMixin):
         backoff_factor: float = 0.5,
         environ: Optional[Mapping[str, str]] = None,
     ) -> None:
+        # Credentials, endpoints and signing load with the first session, not with the import
+        # (a notebook's first cell stays quick).
+        from modelarts.auth import SignerAuth
+        from modelarts.credentials import Password, read_legacy_config
+        from modelarts.endpoints import resolve_endpoints
+
         if errors not in ERROR_MODES:
             raise ConfigurationError(f"errors must be one of {ERROR_MODES}, got {errors!r}")
         retries, backoff_factor, timeout = check_retries(retries), check_backoff(backoff_factor), check_timeout(timeout)
@@ -167,6 +174,8 @@ class Session(ObsSessionMixin):
 
     def _use_password(self, login: Password, project_id: Optional[str]) -> Optional[str]:
         """Token auth; without a project id, IAM names the project after the region."""
+        from modelarts.auth import TokenAuth, TokenManager
+
         self.auth = "account"
         self.credential_source = login.source
         region = None if project_id else self.region_name
@@ -181,6 +190,8 @@ class Session(ObsSessionMixin):
         self, access_key: Optional[str], secret_key: Optional[str], token: Optional[str], env: Mapping[str, str]
     ) -> None:
         """AK/SK signing with the given keys, else the notebook/environment chain."""
+        from modelarts.credentials import AccessKey, StaticProvider, find_access_key
+
         self.auth = "aksk"
         if access_key and secret_key:
             key = AccessKey(access_key, secret_key, security_token=token, source="arguments")
@@ -203,6 +214,8 @@ class Session(ObsSessionMixin):
         region_name: Optional[str] = None,
     ) -> None:
         """Point every session created afterwards at these endpoints (documented, OTC page 0300)."""
+        from modelarts.endpoints import normalize_endpoint
+
         given = {"iam": iam_endpoint, "obs": obs_endpoint, "modelarts": modelarts_endpoint}
         checked = {k: normalize_endpoint(v, f"{k}_endpoint") for k, v in given.items() if v is not None}
         cls._overrides = {**checked, "region_name": _text("region_name", region_name)}
@@ -285,7 +298,9 @@ class Session(ObsSessionMixin):
 
     def auth_headers_for(self, method: str, path: str) -> Tuple[str, Dict[str, str]]:
         """The URL and headers of a signed/tokened bodiless request (for benchmarks and debugging)."""
+        from modelarts.auth import header_text
+
         prepared = requests.Request(check_call(method, path), self.endpoints.modelarts + path).prepare()
         prepared.prepare_headers({"Content-Type": "application/json"})
         self._auth(prepared)
-        return prepared.url or "", dict(prepared.headers)
+        return prepared.url or "", header_text(prepared.headers)

@@ -42,6 +42,8 @@ __all__ = [
     "signature",
     "signed_header_names",
     "string_to_sign",
+    "Body",
+    "QueryValue",
 ]
 
 ALGORITHM = "SDK-HMAC-SHA256"

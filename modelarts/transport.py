@@ -34,7 +34,18 @@ from modelarts.exceptions import (
     parse_error_body,
 )
 
-__all__ = ["CappedRetry", "DEFAULT_TIMEOUT", "build_http", "dumps", "post_raw", "send"]
+__all__ = [
+    "CappedRetry",
+    "DEFAULT_TIMEOUT",
+    "build_http",
+    "dumps",
+    "post_raw",
+    "send",
+    "RETRY_STATUSES",
+    "Timeout",
+    "USER_AGENT",
+    "parse_body",
+]
 
 log = logging.getLogger("modelarts.http")
 

@@ -22,6 +22,8 @@ fi
 
 "$PYTHON" -m pip install -q --disable-pip-version-check -e ".[test]"
 
+"$PYTHON" -m mypy modelarts
+
 mkdir -p test-artifacts
 set +e
 "$PYTHON" -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \

@@ -26,7 +26,8 @@ shape.  ``WSGIServer`` serves any WSGI app, so further endpoints can get a
 listener of their own.
 
 Module map (one concept each): ``app`` wiring and config, ``wsgi`` the WSGI
-application, ``server`` the HTTP server, ``routes`` URL table and handlers,
+application, ``server`` the HTTP server, ``routes`` URL table and handlers (``messages``
+``Request``/``Response``),
 ``errors`` error classes, ``gateway`` signature/token checks, ``iam`` tokens
 and temporary keys, ``accounts`` users and the credentials file, ``rowcache``
 cached key and project rows, ``store`` SQLite, ``jobstore`` job rows,

@@ -34,7 +34,7 @@ from modelarts.local.testing import LocalService, MissingServerExtra, notebook_e
 from modelarts.local.accounts import read_credentials_file
 from modelarts.local.workspace import WorkspaceError, prepare_workspace
 
-__all__ = ["build_parser", "lab_command", "main"]
+__all__ = ["build_parser", "lab_command", "main", "notebook_dir"]
 
 
 def _service_options(parser: argparse.ArgumentParser, port_default: int = 0) -> None:

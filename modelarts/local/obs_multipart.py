@@ -34,7 +34,7 @@ from modelarts.local.obs_errors import (
 )
 from modelarts.local.obs_objects import CHUNK, ObjectInfo, Objects, check_key
 
-__all__ = ["MAX_PARTS", "MIN_PART_SIZE", "Multipart"]
+__all__ = ["MAX_PARTS", "MIN_PART_SIZE", "Multipart", "parse_complete"]
 
 MAX_PARTS = 10_000
 MIN_PART_SIZE = 100 * 1024

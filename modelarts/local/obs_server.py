@@ -20,7 +20,7 @@ from modelarts.local.server import WSGIServer
 if TYPE_CHECKING:  # pragma: no cover
     from modelarts.local.app import App
 
-__all__ = ["ObsServer"]
+__all__ = ["OBS_REQUEST_DEADLINE", "ObsServer"]
 
 #: A whole OBS request (a 5 GB single PUT at a slow client's pace) may take this long.
 OBS_REQUEST_DEADLINE = 3600.0

@@ -41,7 +41,7 @@ from modelarts.local.obs_objects import ObjectInfo, Objects
 if TYPE_CHECKING:  # pragma: no cover
     from modelarts.local.app import App
 
-__all__ = ["MAX_PUT_BYTES", "ObsApp"]
+__all__ = ["MAX_PUT_BYTES", "ObsApp", "StartResponse"]
 
 MAX_PUT_BYTES = 5 * 1024**3
 _MAX_XML = 2 * 1024 * 1024

@@ -10,16 +10,12 @@ authentication, then the project check.
 
 from __future__ import annotations
 
-import json
 import re
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional, Pattern, Tuple
-from urllib.parse import parse_qsl
-
-import attrs
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Pattern, Tuple
 
 from modelarts.local import catalog
-from modelarts.local.errors import ApiMethodNotFound, ApiNotFound, InvalidArgument, KeystoneBadRequest, ParameterError
-from modelarts.local.gateway import Principal
+from modelarts.local.errors import ApiMethodNotFound, ApiNotFound, KeystoneBadRequest, ParameterError
+from modelarts.local.messages import Handler, Request, Response
 from modelarts.local.obs import check_job_buckets, claim_job_buckets, v1_job_urls
 from modelarts.local.v2_routes import V2_ROUTES
 from modelarts.local.validation import integer, text
@@ -27,63 +23,31 @@ from modelarts.local.validation import integer, text
 if TYPE_CHECKING:  # pragma: no cover
     from modelarts.local.app import App
 
-__all__ = ["ROUTES", "Request", "Response", "dispatch"]
+__all__ = [
+    "ROUTES",
+    "Request",
+    "Response",
+    "dispatch",
+    "Handler",
+    "ai_engines",
+    "aom_log",
+    "built_in_algorithms",
+    "create_job",
+    "create_version",
+    "delete_job",
+    "delete_version",
+    "iam_projects",
+    "iam_security_tokens",
+    "iam_tokens",
+    "list_jobs",
+    "list_versions",
+    "log_file_names",
+    "resource_specs",
+    "stop_version",
+    "update_job",
+    "version_detail",
+]
 
-
-@attrs.define
-class Request:
-    """One HTTP request as the handlers see it (``headers`` keys lower-cased)."""
-
-    method: str
-    path: str
-    query: str
-    headers: Dict[str, str]
-    body: bytes
-    request_id: str
-    params: Dict[str, str] = attrs.field(factory=dict)
-    principal: Optional[Principal] = None
-
-    @property
-    def args(self) -> Dict[str, str]:
-        """The query string as a dict (first value of each name)."""
-        result: Dict[str, str] = {}
-        for name, value in parse_qsl(self.query, keep_blank_values=True):
-            result.setdefault(name, value)
-        return result
-
-    def json(self, error: type = InvalidArgument) -> Any:
-        """The body as JSON (``error`` raised if it is not JSON)."""
-        if not self.body.strip():
-            raise error("the request body is empty")
-        try:
-            value = json.loads(self.body.decode("utf-8"), parse_constant=_not_json, parse_float=_finite)
-            json.dumps(value, ensure_ascii=False).encode("utf-8")  # lone surrogates ("\ud800") cannot be stored
-        except (UnicodeError, ValueError, RecursionError):
-            raise error("the request body is not valid JSON") from None
-        return value
-
-
-@attrs.define
-class Response:
-    """A JSON answer."""
-
-    status: int = 200
-    body: Any = None
-    headers: Dict[str, str] = attrs.field(factory=dict)
-
-
-Handler = Callable[["App", Request], Any]
-
-
-def _not_json(text: str) -> Any:
-    raise ValueError(f"{text} is not JSON")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if value in (float("inf"), float("-inf")):
-        raise ValueError(f"{text} is out of range")
-    return value
 
 # -- IAM -------------------------------------------------------------------------------
 

@@ -52,7 +52,7 @@ from modelarts.local.logs import log_file_names
 from modelarts.local.obs import ObsPathError, local_path
 from modelarts.states import JobState
 
-__all__ = ["JOB_UID_BASE", "JOB_UID_SPAN", "JobFiles", "Runner"]
+__all__ = ["JOB_UID_BASE", "JOB_UID_SPAN", "JobFiles", "Runner", "KILL_BACKSTOP"]
 
 log = logging.getLogger(__name__)
 _S = JobState

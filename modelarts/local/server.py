@@ -51,7 +51,7 @@ from modelarts.local.errors import BodyTooLarge, GatewayError, ServiceError
 from modelarts.local.gateway import MAX_BODY_BYTES
 from modelarts.local.wsgi import BadRequest, error_response
 
-__all__ = ["HeadersTooLarge", "WSGIServer"]
+__all__ = ["HeadersTooLarge", "MAX_CHUNK_LINE", "MAX_TRAILER", "WSGIServer"]
 
 log = logging.getLogger(__name__)
 #: waitress warns on every request queued behind busy workers: normal under load, so only errors are shown.

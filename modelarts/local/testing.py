@@ -31,7 +31,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from modelarts.local.obs_server import ObsServer
     from modelarts.local.server import WSGIServer
 
-__all__ = ["LocalService", "LocalServiceProcess", "MissingServerExtra", "notebook_env"]
+__all__ = [
+    "INSTALL_HINT",
+    "LocalService",
+    "LocalServiceProcess",
+    "MissingServerExtra",
+    "notebook_env",
+    "server_class",
+]
 
 #: What to install when the HTTP server of the local service is missing.
 INSTALL_HINT = 'pip install "modelarts[local]"'

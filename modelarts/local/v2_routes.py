@@ -14,13 +14,25 @@ from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
 from modelarts.local.errors import V1Error
 from modelarts.local.obs import check_job_buckets, claim_job_buckets
 from modelarts.local.v2_errors import V2InvalidArgument, from_v1
+from modelarts.local.messages import Request, Response
 from modelarts.local.v2_request import job_urls
 
 if TYPE_CHECKING:  # pragma: no cover
     from modelarts.local.app import App
-    from modelarts.local.routes import Request, Response
 
-__all__ = ["V2_ROUTES"]
+__all__ = [
+    "V2_ROUTES",
+    "action",
+    "create",
+    "delete",
+    "engines",
+    "flavors",
+    "log_preview",
+    "log_url",
+    "quotas",
+    "search",
+    "show",
+]
 
 
 def _user_name(app: "App", req: "Request") -> str:
@@ -34,8 +46,6 @@ def _body(req: "Request") -> Any:
 
 
 def _response(status: int, body: Any) -> "Response":
-    from modelarts.local.routes import Response  # routes imports this module: no cycle at import time
-
     return Response(status, body)
 
 

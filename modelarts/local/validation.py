@@ -28,6 +28,9 @@ __all__ = [
     "parse_job_name",
     "parse_list_query",
     "text",
+    "JOB_NAME",
+    "LONG_MAX",
+    "SORT_FIELDS",
 ]
 
 JOB_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")

@@ -32,8 +32,8 @@ __all__ = ["BadRequest", "ServiceApp", "error_response", "json_response"]
 
 log = logging.getLogger("modelarts.local.server")
 
-StartResponse = Callable[..., Any]
-Headers = List[Tuple[str, str]]
+_StartResponse = Callable[..., Any]
+_Headers = List[Tuple[str, str]]
 
 #: WSGI puts these two headers in the environ without the ``HTTP_`` prefix.
 _UNPREFIXED = {"CONTENT_TYPE": "content-type", "CONTENT_LENGTH": "content-length"}
@@ -45,10 +45,10 @@ class BadRequest(GatewayError):
     status, code, message = 400, "APIGW.0201", "Bad request"
 
 
-def json_response(response: Response, request_id: str, close: bool = False) -> Tuple[str, Headers, bytes]:
+def json_response(response: Response, request_id: str, close: bool = False) -> Tuple[str, _Headers, bytes]:
     """Status line, headers and body of a JSON answer."""
     data = b"" if response.body is None else json.dumps(response.body).encode("utf-8")
-    headers: Headers = [
+    headers: _Headers = [
         ("Content-Type", "application/json;charset=UTF-8"),
         ("Content-Length", str(len(data))),
         ("X-Request-Id", request_id),
@@ -66,7 +66,7 @@ def _reason(status: int) -> str:
         return "Unknown"
 
 
-def error_response(error: ServiceError, request_id: Optional[str] = None, close: bool = False) -> Tuple[str, Headers, bytes]:
+def error_response(error: ServiceError, request_id: Optional[str] = None, close: bool = False) -> Tuple[str, _Headers, bytes]:
     """A ``ServiceError`` as its documented JSON answer."""
     request_id = request_id or uuid.uuid4().hex
     return json_response(Response(error.status, error.body(request_id)), request_id, close)
@@ -110,7 +110,7 @@ class ServiceApp:
             raise BadRequest("the body is shorter than its Content-Length")
         return bytes(body)
 
-    def handle(self, environ: Dict[str, Any]) -> Tuple[str, Headers, bytes]:
+    def handle(self, environ: Dict[str, Any]) -> Tuple[str, _Headers, bytes]:
         """One request, answered (never raises)."""
         request_id = uuid.uuid4().hex
         method = environ.get("REQUEST_METHOD", "GET")
@@ -128,7 +128,7 @@ class ServiceApp:
             log.debug("%s %s %s -> %s (%s)", environ.get("REMOTE_ADDR", "-"), method, path, response.status, request_id)
         return json_response(response, request_id)
 
-    def __call__(self, environ: Dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Dict[str, Any], start_response: _StartResponse) -> Iterable[bytes]:
         status, headers, data = self.handle(environ)
         start_response(status, headers)
         return [data]

@@ -12,7 +12,7 @@ their look.
 The table is a CSS grid with the same column template on every row, so the
 header and the rows line up at any width; each column has a minimum and every
 cell wraps its text inside it.  Where the list is narrower than
-:data:`NARROW` (a 600 px window, a side panel) a container query stacks each
+:data:`_NARROW` (a 600 px window, a side panel) a container query stacks each
 row into two labelled columns instead of cutting the table off.
 """
 
@@ -37,7 +37,7 @@ def _label_rule(column: str) -> str:
 
 
 #: Below this width the table stacks: each row's cells in two labelled columns, no header.
-NARROW = "620px"
+_NARROW = "620px"
 _LABELS = "\n".join(_label_rule(c) for c in ("ID", "Version", "Status", "Created", "Duration"))
 
 _CSS = f"""
@@ -68,7 +68,7 @@ _CSS = f"""
 }}
 .{ROOT_CLASS} .modelarts-reason {{ color: #c62828; }}
 .{ROOT_CLASS}.modelarts-job-list {{ container-type: inline-size; container-name: modelarts-list; }}
-@container modelarts-list (max-width: {NARROW}) {{
+@container modelarts-list (max-width: {_NARROW}) {{
   .{ROOT_CLASS} .modelarts-job-header {{ display: none !important; }}
   .{ROOT_CLASS} .modelarts-job-row {{ grid-template-columns: minmax(0, 1fr) minmax(0, 1fr) !important; }}
   .{ROOT_CLASS} .modelarts-col-name, .{ROOT_CLASS} .modelarts-col-actions {{ grid-column: 1 / -1; }}

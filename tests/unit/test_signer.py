@@ -147,6 +147,19 @@ def test_auth_base_signs_what_the_server_can_verify_and_resigns_with_fresh_date(
     assert prepared.headers["Authorization"] != first
 
 
+def test_auth_base_signs_bytes_header_values_as_the_text_sent() -> None:
+    """requests sends a bytes header value as its bytes; the signature must cover that text, not ``b'...'``."""
+    clock = lambda: dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)  # noqa: E731
+    auth = SignerAuth(StaticProvider(AccessKey("AK", "SK")), clock=clock)
+    as_bytes = requests.Request("POST", "http://127.0.0.1:9/x", data=b"{}",
+                                headers={"Content-Type": b"application/json"}).prepare()
+    as_text = requests.Request("POST", "http://127.0.0.1:9/x", data=b"{}",
+                               headers={"Content-Type": "application/json"}).prepare()
+    auth(as_bytes)
+    auth(as_text)
+    assert as_bytes.headers["Authorization"] == as_text.headers["Authorization"]
+
+
 def test_auth_base_refuses_streaming_bodies() -> None:
     auth = SignerAuth(StaticProvider(AccessKey("AK", "SK")))
     prepared = requests.Request("POST", "http://127.0.0.1:9/x", data=iter([b"a"])).prepare()
