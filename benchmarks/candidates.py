@@ -34,9 +34,9 @@ def missing(name: str) -> str:
         absent = [module for module in needed if importlib.util.find_spec(module) is None]
         return f"{', '.join(absent)} not installed (pip install -e '.[bench]')" if absent else ""
     if name == "main":
-        root = Path(os.environ.get("MODELARTS_MAIN", "/work/main"))
-        if not (root / "modelarts" / "local" / "workers.py").is_file():
-            return f"no checkout of the hand-written pool at {root} (set MODELARTS_MAIN)"
+        root = Path(os.environ.get("MODELARTS_MAIN", ""))
+        if not os.environ.get("MODELARTS_MAIN") or not (root / "modelarts" / "local" / "workers.py").is_file():
+            return "no checkout of the hand-written pool (set MODELARTS_MAIN to one, e.g. a worktree of f3ab1fe)"
     return ""
 
 
@@ -49,7 +49,7 @@ def command(name: str, data_dir: Path) -> List[str]:
 def environment(name: str) -> Dict[str, str]:
     env = dict(os.environ)
     repo = str(Path(__file__).resolve().parents[1])
-    root = os.environ.get("MODELARTS_MAIN", "/work/main") if name == "main" else repo
+    root = os.environ.get("MODELARTS_MAIN", "") if name == "main" else repo
     env["PYTHONPATH"] = os.pathsep.join([root, repo] if name != "main" else [root])
     return env
 
