@@ -28,7 +28,7 @@ listener of their own.
 Module map (one concept each): ``app`` wiring and config, ``wsgi`` the WSGI
 application, ``server`` the HTTP server, ``routes`` URL table and handlers (``messages``
 ``Request``/``Response``),
-``errors`` error classes, ``gateway`` signature/token checks, ``iam`` tokens
+``clock`` the one clock, ``errors`` error classes, ``gateway`` signature/token checks, ``iam`` tokens
 and temporary keys, ``accounts`` users and the credentials file, ``rowcache``
 cached key and project rows, ``store`` SQLite, ``jobstore`` job rows,
 ``joblist`` the job list query, ``jobs`` the training-job backend,

@@ -24,6 +24,7 @@ from modelarts.local.accounts import (
     read_credentials_file,
     write_credentials_file,
 )
+from modelarts.local.clock import Clock, OffsetClock
 from modelarts.local.gateway import MAX_BODY_BYTES, Gateway
 from modelarts.local.iam import IAM
 from modelarts.local.jobs import JOB_QUOTA, TrainingJobs
@@ -52,7 +53,11 @@ class DataDirInUse(RuntimeError):
 
 @attrs.define
 class ServiceConfig:
-    """Every knob of the local service (seconds unless named otherwise)."""
+    """Every knob of the local service (seconds unless named otherwise).
+
+    ``clock`` (epoch seconds, default an :class:`~modelarts.local.clock.OffsetClock`
+    over real time) is the one clock every time-dependent decision reads.
+    """
 
     data_dir: Path = attrs.field(converter=lambda value: Path(value).expanduser().resolve())
     host: str = "127.0.0.1"
@@ -72,6 +77,7 @@ class ServiceConfig:
     http_threads: int = 2
     region: str = DEFAULT_REGION
     account: str = DEFAULT_ACCOUNT
+    clock: Clock = attrs.field(factory=OffsetClock)
 
 
 class App:
@@ -85,17 +91,23 @@ class App:
         self._lock_handle = self._lock_data_dir()
         self.db = Database(self.data_dir / "state.db")
         self.directory = Directory(self.db, config.region)
+        self.clock = config.clock
         self.iam = IAM(
             self.directory,
             config.token_ttl,
             config.temp_credential_ttl,
             lockout_threshold=config.lockout_threshold,
             lockout_seconds=config.lockout_seconds,
+            clock=self.clock,
         )
         self.gateway = Gateway(
-            self.directory, self.iam, lockout_threshold=config.lockout_threshold, lockout_seconds=config.lockout_seconds
+            self.directory,
+            self.iam,
+            lockout_threshold=config.lockout_threshold,
+            lockout_seconds=config.lockout_seconds,
+            clock=self.clock,
         )
-        self.store = JobStore(self.db)
+        self.store = JobStore(self.db, clock=self.clock)
         self.files = JobFiles(self.data_dir)
         self.files.obs_root.mkdir(exist_ok=True)
         self.runner = Runner(
@@ -106,11 +118,12 @@ class App:
             config.poll_interval,
             max_running_per_account=config.max_running_per_account,
             sandbox=config.sandbox,
+            clock=self.clock,
         )
         self.jobs = TrainingJobs(self.store, self.runner, job_quota=config.job_quota)
         self.jobs_v2 = TrainingJobsV2(self.store, self.runner)
         self.credentials = self._main_credentials()
-        self.buckets = Buckets(self.db, self.files.obs_root, self._main_domain)
+        self.buckets = Buckets(self.db, self.files.obs_root, self._main_domain, clock=self.clock)
 
     def _main_domain(self) -> str:
         """The main account's domain id (owner of bucket directories with no owner record)."""

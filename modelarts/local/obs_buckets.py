@@ -60,11 +60,14 @@ class Buckets:
     """Bucket owners over the ``obs_buckets`` table and the OBS root directory.
 
     ``main_domain`` returns the main account's domain id, the owner of
-    bucket directories with no record.
+    bucket directories with no record.  ``clock`` (epoch seconds) stamps creation.
     """
 
-    def __init__(self, db: Database, root: Path, main_domain: Callable[[], str]) -> None:
+    def __init__(
+        self, db: Database, root: Path, main_domain: Callable[[], str], clock: Callable[[], float] = time.time
+    ) -> None:
         self.db = db
+        self.clock = clock
         self.root = root
         self.main_domain = main_domain
         self.root.mkdir(parents=True, exist_ok=True)
@@ -109,7 +112,7 @@ class Buckets:
             raise TooManyBuckets(f"An account can have at most {MAX_BUCKETS} buckets", resource=name)
         with self.db.transaction():
             self.db.execute(
-                "INSERT INTO obs_buckets(name, domain_id, created_at) VALUES (?, ?, ?)", (name, domain_id, time.time())
+                "INSERT INTO obs_buckets(name, domain_id, created_at) VALUES (?, ?, ?)", (name, domain_id, self.clock())
             )
             (self.root / name).mkdir(exist_ok=True)
         return self.root / name

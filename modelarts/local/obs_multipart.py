@@ -21,7 +21,7 @@ import tempfile
 import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
-from typing import IO, Any, Dict, List, Tuple
+from typing import IO, Any, Callable, Dict, List, Tuple
 
 from modelarts.local.obs_errors import (
     AccessDenied,
@@ -88,10 +88,11 @@ def _append(part: IO[bytes], out: IO[bytes]) -> None:
 
 
 class Multipart:
-    """Upload state on disk under ``uploads_dir``."""
+    """Upload state on disk under ``uploads_dir``; ``clock`` (epoch seconds) stamps initiation."""
 
-    def __init__(self, uploads_dir: Path, objects: Objects) -> None:
+    def __init__(self, uploads_dir: Path, objects: Objects, clock: Callable[[], float] = time.time) -> None:
         self.dir = uploads_dir
+        self.clock = clock
         self.objects = objects
         self.dir.mkdir(parents=True, exist_ok=True)
 
@@ -112,7 +113,7 @@ class Multipart:
         upload_id = secrets.token_hex(16)
         folder = self.dir / upload_id
         folder.mkdir()
-        info = {"bucket": bucket, "key": key, "domain_id": domain_id, "initiated": time.time()}
+        info = {"bucket": bucket, "key": key, "domain_id": domain_id, "initiated": self.clock()}
         (folder / "upload.json").write_text(json.dumps(info), encoding="utf-8")
         return upload_id
 

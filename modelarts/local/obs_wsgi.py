@@ -77,8 +77,8 @@ class ObsApp:
     def __init__(self, app: "App") -> None:
         self.buckets: Buckets = app.buckets
         self.objects = Objects(app.db, app.data_dir / "obs-tmp")
-        self.multipart = Multipart(app.data_dir / "obs-uploads", self.objects)
-        self.auth = ObsAuth(app.directory)
+        self.multipart = Multipart(app.data_dir / "obs-uploads", self.objects, clock=app.clock)
+        self.auth = ObsAuth(app.directory, clock=app.clock)
 
     # -- WSGI -------------------------------------------------------------------------
 

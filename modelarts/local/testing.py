@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 import modelarts
 from modelarts.local.accounts import Credentials, read_credentials_file
 from modelarts.local.app import App, ServiceConfig
+from modelarts.local.clock import OffsetClock
 from modelarts.local.wsgi import ServiceApp
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -88,7 +89,8 @@ class LocalService:
     (``queue_delay``, ``token_ttl``, ``temp_credential_ttl``,
     ``lockout_threshold``, ``lockout_seconds``, ``poll_interval``,
     ``request_deadline`` (seconds a request may take to arrive whole),
-    ``http_threads`` (the HTTP server's worker threads), …).  The HTTP server
+    ``http_threads`` (the HTTP server's worker threads), ``clock``, …).
+    :meth:`advance` moves the service's clock forward, so tests need not sleep.  The HTTP server
     is :class:`~modelarts.local.server.WSGIServer` (waitress, the ``local`` extra).
     Closing leaves job processes running (a later service on the same data
     dir re-adopts them) unless ``kill_jobs_on_close`` or ``close(kill_jobs=True)``.
@@ -208,6 +210,26 @@ class LocalService:
     def env(self) -> Dict[str, str]:
         """Environment variables that make a plain ``Session()`` use this service."""
         return notebook_env(self.endpoint, self.credentials, self.credentials_file, self.obs_endpoint)
+
+    # -- the test control plane ----------------------------------------------------------------
+
+    def advance(self, seconds: float) -> float:
+        """Move the service's clock ``seconds`` forward, with no waiting; the service's new time.
+
+        The control plane for tests (as moto's time control): everything the
+        service decides by the time of day reads ``ServiceConfig.clock``, so
+        after ``advance(token_ttl)`` tokens are expired, after
+        ``advance(lockout_seconds)`` a lock has lifted and signatures made
+        "now" by a client are that much in the past.  Real waits (process
+        exits, socket timeouts) are not affected.  Works only with a clock
+        that can move (the default :class:`~modelarts.local.clock.OffsetClock`):
+        ``TypeError`` otherwise, ``ValueError`` for a negative or infinite
+        ``seconds``.
+        """
+        clock = self.config.clock
+        if not isinstance(clock, OffsetClock):
+            raise TypeError(f"advance() needs the service's clock to be an OffsetClock, not {clock!r}")
+        return clock.advance(seconds)
 
     # -- more principals --------------------------------------------------------------------
 

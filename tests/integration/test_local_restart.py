@@ -70,10 +70,14 @@ def test_restart_mid_run_readopts_and_can_stop(data_dir: Path, helpers: Any) -> 
 def test_jobs_that_ended_while_down_get_their_true_state(data_dir: Path, helpers: Any) -> None:
     first = _service(data_dir)
     wait_then = helpers.REPORT_PIDS + "time.sleep(0.8)\nsys.exit({code})\n"
-    _, ok, _ = _running_job(first, helpers, wait_then.format(code=0))
-    _, bad, _ = _running_job(first, helpers, wait_then.format(code=4))
+    _, ok, ok_ids = _running_job(first, helpers, wait_then.format(code=0))
+    _, bad, bad_ids = _running_job(first, helpers, wait_then.format(code=4))
+    files = first.app.files if first.app is not None else None
+    assert files is not None
     first.close()
-    time.sleep(1.2)
+    # Both launchers record the exit in status.json and leave; the service is down meanwhile.
+    helpers.wait_for(lambda: all(helpers.group_gone(ids["pgid"]) for ids in (ok_ids, bad_ids)))
+    assert all((files.run_dir(job["version_id"]) / "status.json").is_file() for job in (ok, bad))
     second = _service(data_dir)
     try:
         api = helpers.Api(second.endpoint, second.credentials)
@@ -106,10 +110,17 @@ def test_unknowable_end_is_lost_and_pid_reuse_is_not_signalled(data_dir: Path, h
 
 
 def test_half_done_stop_is_finished(data_dir: Path, helpers: Any) -> None:
-    stubborn = helpers.REPORT_PIDS + "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\ntime.sleep(60)\n"
+    stubborn = helpers.REPORT_PIDS + (
+        "import signal\nsignal.signal(signal.SIGTERM, signal.SIG_IGN)\nprint('IGNORING', flush=True)\ntime.sleep(60)\n"
+    )
     first = _service(data_dir)
     api, job, ids = _running_job(first, helpers, stubborn)
-    time.sleep(0.2)  # let the script install its handler
+    log_name = f"job-{job['job_name']}.0"
+
+    def handler_installed() -> bool:
+        return "IGNORING" in api.log(job["job_id"], job["version_id"], log_name, lines=500, base_line=0, order="desc")["content"]
+
+    helpers.wait_for(handler_installed)
     api.ok(api.stop(job["job_id"], job["version_id"]))
     assert api.detail(job["job_id"], job["version_id"])["status"] == JobState.KILLING
     first.close()

@@ -3,8 +3,9 @@
 Every refusal is checked for its status and documented code, for not echoing a
 secret, and for leaving the jobs untouched; after each one the right
 credentials still work (which also resets the AK's failure count, so only
-the lockout test locks anything).  Lockout uses a 1.5 s lock
-(``lockout_seconds``) so the test can watch it lift.
+the lockout test locks anything).  Expiry and lockout are watched by moving
+the service's clock (``LocalService.advance``), never by sleeping; the
+module's advances add up to well under the 15 minute signature window.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import json
 import logging
 import os
 import stat
-import time
 from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import attrs
@@ -27,8 +27,9 @@ from modelarts import signer
 from modelarts.local import Credentials, LocalService
 from modelarts.session import Session
 
-TTL = 3.0
-LOCK = 1.5
+TTL = 10.0
+LOCK = 10.0
+MARGIN = 2.0  # more than the real seconds a few local requests take
 ENGINES = "/v1/{p}/job/ai-engines"
 
 
@@ -115,14 +116,18 @@ def _with_token(world: World, token: str, template: str = ENGINES, creds: Option
 def _expired_token(world: World) -> Tuple[int, bytes]:
     token = world.token(world.main)
     assert _with_token(world, token)[0] == 200
-    time.sleep(TTL + 0.2)
+    world.service.advance(TTL - MARGIN)
+    assert _with_token(world, token)[0] == 200, "refused before its expiry"
+    world.service.advance(MARGIN + 0.5)
     return _with_token(world, token)
 
 
 def _expired_temporary(world: World) -> Tuple[int, bytes]:
     temp = world.temporary()
     assert _send(world, temp)[0] == 200
-    time.sleep(TTL + 0.2)
+    world.service.advance(TTL - MARGIN)
+    assert _send(world, temp)[0] == 200, "refused before its expiry"
+    world.service.advance(MARGIN + 0.5)
     return _send(world, temp)
 
 
@@ -180,14 +185,14 @@ def test_lockout_after_consecutive_failures_then_lifts(world: World) -> None:
     assert _send(world, user)[0] == 200, "5 failures must not lock yet; a success resets the count"
     for _ in range(6):
         assert _send(world, user, secret_key="guess")[0] == 401
-    started = time.monotonic()
     status, body = _send(world, user)  # the right secret, but locked
     assert status == 401 and check_answer(status, body) == "APIGW.0301" and b"reach the limit" in body
     assert _send(world, world.main)[0] == 200, "only the attacked AK is locked"
-    while _send(world, user)[0] != 200:
-        assert time.monotonic() - started < LOCK + 3, "the lock did not lift"
-        time.sleep(0.1)
-    assert time.monotonic() - started >= LOCK - 0.2
+    world.service.advance(LOCK - MARGIN)
+    status, body = _send(world, user)
+    assert status == 401 and b"reach the limit" in body, "the lock lifted early"
+    world.service.advance(MARGIN + 0.5)
+    assert _send(world, user)[0] == 200, "the lock did not lift"
 
 
 def test_secrets_stay_out_of_debug_logs_errors_and_world_readable_files(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 from pathlib import Path
 from typing import Iterator
 
@@ -90,7 +89,7 @@ def test_temporary_keys_need_their_security_token(local_service: LocalService, e
 
 
 def test_expired_token_is_renewed_and_the_call_retried(tmp_path: Path) -> None:
-    with LocalService(tmp_path / "svc", token_ttl=1.0) as service:
+    with LocalService(tmp_path / "svc", token_ttl=60.0) as service:
         c = service.credentials
         Session.set_endpoint(iam_endpoint=service.endpoint, modelarts_endpoint=service.endpoint,
                              region_name=c.region_name)
@@ -98,9 +97,10 @@ def test_expired_token_is_renewed_and_the_call_retried(tmp_path: Path) -> None:
             session = Session(username=c.account, password=c.password, region_name=c.region_name,
                               project_id=c.project_id)
             assert list_jobs(session)["is_success"] is True
+            assert session._token.issued == 1
             # The client believes its token is good for a day; the service knows better.
             session._token.expires_at = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)
-            time.sleep(1.3)
+            service.advance(61)
             assert list_jobs(session)["is_success"] is True  # refused as expired, renewed, resent
             assert session._token.issued == 2
         finally:
