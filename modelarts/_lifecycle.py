@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, ClassVar, Dict, List, Optional, Type
+from typing import Any, Callable, ClassVar, Dict, Optional
 
 from modelarts import _api
-from modelarts._validate import check_id, check_text
+from modelarts._validate import check_id, check_session, check_text, list_query
 from modelarts._wait import Clock, Sleep, check_wait, format_elapsed, poll_until_terminal
 from modelarts.exceptions import APIError, ConflictError
 from modelarts.states import JobState
@@ -33,6 +33,8 @@ __all__ = [
     "create_version",
     "delete_job",
     "delete_version",
+    "list_jobs",
+    "stop_and_wait",
     "stop_version",
     "STOP_FIRST_POLL",
     "WAIT_FIRST_POLL",
@@ -68,6 +70,48 @@ def stop_version(session: Any, job_id: str, version_id: str, refresh: Callable[[
         log.info("job %s version %s ended (%s) before the stop arrived", job_id, version_id, state.name)
         return state
     return refresh()
+
+
+def stop_and_wait(
+    session: Any, job_id: Any, version_id: Any, wait: bool = True, timeout: Optional[float] = None,
+    poll: Optional[float] = None,
+) -> Dict[str, Any]:  # fmt: skip
+    """Stop a version by ids, as ``TrainingJob.stop`` does: ``{"is_success": True, "status": state}``.
+
+    A version that has already ended is not an error; ``wait=True`` returns once it is terminal.
+    """
+    job_id, version_id = check_id(job_id, "job_id"), check_id(version_id, "version_id")
+    poll = Job.poll_interval if poll is None else poll
+    check_wait(timeout, poll)
+
+    def stop() -> Dict[str, Any]:
+        refresh = _state_of(session, job_id, version_id)
+        state = stop_version(session, job_id, version_id, refresh)
+        if wait and not state.is_terminal:
+            state = poll_until_terminal(refresh, timeout=timeout, poll=poll, what=f"job {job_id} version {version_id}",
+                                        first_poll=STOP_FIRST_POLL)  # fmt: skip
+        return {"is_success": True, "status": state}
+
+    return _api.guarded(session, stop)
+
+
+def list_jobs(
+    session: Any, status: Any = None, per_page: Optional[int] = None, page: Optional[int] = None,
+    sortBy: Optional[str] = None, order: Optional[str] = None,  # noqa: N803 - documented spelling
+    search_content: Optional[str] = None, *, sort_by: Optional[str] = None,
+) -> Dict[str, Any]:  # fmt: skip
+    """``GET /training-jobs`` (page modelarts_04_0167): each ``jobs[i]`` reads as a dict and by attribute."""
+    session = check_session(session)
+    params = list_query(status, per_page, page, sortBy, order, search_content, sort_by=sort_by)
+
+    def listing() -> Dict[str, Any]:
+        from modelarts.models import Record
+
+        body = _api.list_jobs(session, params)
+        body["jobs"] = [Record(j) for j in body.get("jobs") or ()]
+        return body
+
+    return _api.guarded(session, listing)
 
 
 def delete_version(session: Any, job_id: str, version_id: str) -> Dict[str, Any]:
@@ -139,27 +183,14 @@ def create_version(
     pre_version_id: str,
     config: Callable[[], Dict[str, Any]],
     job_desc: Optional[str],
-    wait: bool,
-    factory: Type[Any],
 ) -> Any:
-    """POST a new version built from ``config()``; return ``factory.from_created(...)``.
+    """POST a new version built from ``config()`` on ``pre_version_id``; the :class:`~modelarts.models.JobCreated`."""
+    from modelarts.models import JobCreated
 
-    In ``errors="return"`` mode a failed call returns the failure dict.
-    """
-
-    def create() -> Any:
-        from modelarts.models import JobCreated
-
-        body: Dict[str, Any] = {"config": {**config(), "pre_version_id": int(pre_version_id)}}
-        if job_desc is not None:
-            body["job_desc"] = job_desc
-        created = JobCreated.from_api({"job_id": job_id, **_api.create_version(session, job_id, body)})
-        return factory.from_created(session, created)
-
-    job = _api.guarded(session, create)
-    if wait and not isinstance(job, dict):
-        job.follow()
-    return job
+    body: Dict[str, Any] = {"config": {**config(), "pre_version_id": int(pre_version_id)}}
+    if job_desc is not None:
+        body["job_desc"] = job_desc
+    return JobCreated.from_api({"job_id": job_id, **_api.create_version(session, job_id, body)})
 
 
 class Job:
@@ -181,26 +212,6 @@ class Job:
     def get_job_version_info(self) -> Dict[str, Any]:
         """``job_id, job_name, job_desc, version_count, versions[]`` (page modelarts_04_0170)."""
         return _api.list_versions(self.session, self.job_id)
-
-    def get_job_version_object_list(self, is_show: bool = True) -> Any:
-        """Every version as a ``TrainingJob``, newest first; ``is_show`` prints a table."""
-        from modelarts.job import TrainingJob  # job.py builds on this module
-        from modelarts.models import JobVersionList
-
-        def versions() -> List[Any]:
-            listing = JobVersionList.from_api(_api.list_versions(self.session, self.job_id))
-            jobs = []
-            for info in listing.versions:
-                job = TrainingJob(self.session, self.job_id, info.version_id, info.job_name or listing.job_name,
-                                  status=info.status, create_time=info.create_time, duration=info.duration)  # fmt: skip
-                job.info = info
-                jobs.append(job)
-                if is_show:
-                    print(f"{info.version_name or '-':>6}  version_id={info.version_id:<8} {info.status.name:<12}"
-                          f" duration={format_elapsed((info.duration or 0) / 1000)}")  # fmt: skip
-            return jobs
-
-        return _api.guarded(self.session, versions)
 
     @_api.documented
     def delete_job(

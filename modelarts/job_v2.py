@@ -263,6 +263,6 @@ class TrainingJobV2:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
         """The :class:`modelarts.widgets.JobControls` widget, with a stable ``text/plain``."""
-        from modelarts.protocols import display_bundle
+        from modelarts.display import display_bundle
 
         return display_bundle(self, repr(self), include, exclude)
