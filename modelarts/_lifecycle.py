@@ -24,14 +24,13 @@ from typing import Any, Callable, ClassVar, Dict, Optional
 
 from modelarts import _api
 from modelarts._validate import check_id, check_session, check_text, list_query
-from modelarts._wait import Clock, Sleep, check_wait, format_elapsed, poll_until_terminal
+from modelarts._wait import Clock, check_wait, format_elapsed, poll_until_terminal
 from modelarts.exceptions import APIError, ConflictError
 from modelarts.states import JobState
 
 __all__ = [
     "Job",
     "create_version",
-    "delete_job",
     "delete_version",
     "list_jobs",
     "stop_and_wait",
@@ -129,8 +128,7 @@ def _state_of(session: Any, job_id: str, version_id: str) -> Callable[[], JobSta
     return lambda: JobInfo.from_api(_api.get_version(session, job_id, version_id)).status
 
 
-def _stop_all(session: Any, job_id: str, timeout: Optional[float], poll: float, sleep: Optional[Sleep],
-              clock: Clock) -> None:  # fmt: skip
+def _stop_all(session: Any, job_id: str, timeout: Optional[float], poll: float, clock: Clock) -> None:
     """Stop every live version of the job and wait until all are terminal."""
     from modelarts.models import JobVersionList
 
@@ -141,40 +139,9 @@ def _stop_all(session: Any, job_id: str, timeout: Optional[float], poll: float, 
         stop_version(session, job_id, version_id, _state_of(session, job_id, version_id))
     for version_id in live:
         left = None if deadline is None else max(deadline - clock(), 0.0)
-        poll_until_terminal(_state_of(session, job_id, version_id), timeout=left, poll=poll, sleep=sleep,
+        poll_until_terminal(_state_of(session, job_id, version_id), timeout=left, poll=poll,
                             clock=clock, what=f"job {job_id} version {version_id}",
                             first_poll=STOP_FIRST_POLL)  # fmt: skip
-
-
-def delete_job(
-    session: Any,
-    job_id: Any,
-    *,
-    force: bool = False,
-    missing_ok: bool = False,
-    timeout: Optional[float] = None,
-    poll: float = 5.0,
-    sleep: Optional[Sleep] = None,
-    clock: Optional[Clock] = None,
-) -> Dict[str, Any]:
-    """``DELETE /training-jobs/{job_id}`` with the ``force`` and ``missing_ok`` rules."""
-    job_id = check_id(job_id, "job_id")
-    check_wait(timeout, poll)  # before force=True sends anything
-    clock = clock or time.monotonic
-    try:
-        if force:
-            started = clock()
-            _stop_all(session, job_id, timeout, poll, sleep, clock)
-            log.info("job %s stopped after %s; deleting it", job_id, format_elapsed(clock() - started))
-        return _api.delete_job(session, job_id)
-    except ConflictError as err:
-        hint = "stop it first (job.stop(wait=True)) or pass force=True to stop, wait and delete it"
-        raise _explain(err, f"job {job_id}", hint) from err
-    except APIError as err:
-        if missing_ok and _api.is_missing(err):
-            log.info("job %s does not exist; nothing to delete", job_id)
-            return {"is_success": True}
-        raise
 
 
 def create_version(
@@ -236,7 +203,22 @@ class Job:
             stop it or pass ``force=True``.
         """
         poll = self.poll_interval if poll is None else poll
-        return delete_job(self.session, self.job_id, force=force, missing_ok=missing_ok, timeout=timeout, poll=poll)
+        check_wait(timeout, poll)  # before force=True sends anything
+        clock = time.monotonic
+        try:
+            if force:
+                started = clock()
+                _stop_all(self.session, self.job_id, timeout, poll, clock)
+                log.info("job %s stopped after %s; deleting it", self.job_id, format_elapsed(clock() - started))
+            return _api.delete_job(self.session, self.job_id)
+        except ConflictError as err:
+            hint = "stop it first (job.stop(wait=True)) or pass force=True to stop, wait and delete it"
+            raise _explain(err, f"job {self.job_id}", hint) from err
+        except APIError as err:
+            if missing_ok and _api.is_missing(err):
+                log.info("job %s does not exist; nothing to delete", self.job_id)
+                return {"is_success": True}
+            raise
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(job_id={self.job_id!r})"
