@@ -4,8 +4,8 @@
 without a ``version_id`` delegates to it); ``TrainingJob`` extends it with a
 version.  The rules, from ``peers.md`` §0–2:
 
-* stop is idempotent: a job that already ended (or is being killed) is not sent
-  a stop, and a 409 ``ModelArts.2796`` that races with the job ending is not an error;
+* stop is idempotent: the stop is sent, and the 409 ``ModelArts.2796`` of a job
+  that has already ended (or is being killed) is not an error;
 * deleting a running job is refused with a conflict that says what to do;
   ``force=True`` stops every live version, waits, then deletes;
 * ``missing_ok=True`` turns "job not found" into success, so deleting twice works.
@@ -54,21 +54,22 @@ def _explain(err: ConflictError, what: str, hint: str) -> ConflictError:
     return type(err)(err.status_code, err.error_code, message, err.request_id, err.body)
 
 
-def stop_version(session: Any, job_id: str, version_id: str, refresh: Callable[[], JobState]) -> JobState:
-    """Send the stop unless the version has ended or is being killed; return its state."""
-    state = refresh()
-    if state.is_terminal or state is JobState.KILLING:
-        log.info("job %s version %s is already %s; not sending a stop", job_id, version_id, state.name)
-        return state
+def stop_version(session: Any, job_id: str, version_id: str, refresh: Callable[[], JobState]) -> Optional[JobState]:
+    """``POST …/stop``: ``None`` when the stop was accepted, else the state that explains the 409.
+
+    A version that has ended or is being killed answers 409 ``ModelArts.2796``; that
+    is not an error (stop is idempotent): one refresh tells which state it is in.  A
+    409 from a version that is still live is raised.
+    """
     try:
         _api.stop_version(session, job_id, version_id)
     except ConflictError:
         state = refresh()
         if not (state.is_terminal or state is JobState.KILLING):
             raise
-        log.info("job %s version %s ended (%s) before the stop arrived", job_id, version_id, state.name)
+        log.info("job %s version %s is already %s; no stop needed", job_id, version_id, state.name)
         return state
-    return refresh()
+    return None
 
 
 def stop_and_wait(
@@ -86,10 +87,10 @@ def stop_and_wait(
     def stop() -> Dict[str, Any]:
         refresh = _state_of(session, job_id, version_id)
         state = stop_version(session, job_id, version_id, refresh)
-        if wait and not state.is_terminal:
+        if wait and (state is None or not state.is_terminal):
             state = poll_until_terminal(refresh, timeout=timeout, poll=poll, what=f"job {job_id} version {version_id}",
                                         first_poll=STOP_FIRST_POLL)  # fmt: skip
-        return {"is_success": True, "status": state}
+        return {"is_success": True, "status": refresh() if state is None else state}
 
     return _api.guarded(session, stop)
 

@@ -253,7 +253,7 @@ class TrainingJob(_lifecycle.Job):
     def stop(
         self, wait: bool = False, timeout: Optional[float] = None, *, poll: Optional[float] = None
     ) -> Dict[str, Any]:
-        """Stop this version (``POST …/stop``); a no-op if it has already ended.
+        """Stop this version (``POST …/stop``), then poll; a no-op if it has already ended.
 
         Returns the documented ``{"is_success": True}`` plus ``"status"``, the
         :class:`JobState` after the call (terminal when ``wait=True``).
@@ -265,9 +265,9 @@ class TrainingJob(_lifecycle.Job):
         """
         check_wait(timeout, self.poll_interval if poll is None else poll)  # before the stop is sent
         state = _lifecycle.stop_version(self.session, self.job_id, self.version_id, refresh=self.refresh)
-        if wait and not state.is_terminal:
+        if wait and (state is None or not state.is_terminal):
             state = self.wait(timeout, poll, raise_on_failure=False, first_poll=_lifecycle.STOP_FIRST_POLL)
-        return {"is_success": True, "status": state}
+        return {"is_success": True, "status": self.refresh() if state is None else state}
 
     def stop_job_version(self) -> Dict[str, Any]:
         """Documented name of :meth:`stop` (page modelarts_04_0171)."""
