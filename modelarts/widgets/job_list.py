@@ -61,8 +61,8 @@ class EstimatorBackend:
         return _lifecycle.list_jobs(self.session, **query)
 
     def stop(self, job_id: Any, version_id: Any) -> Any:
-        """Stop the version and wait until it has ended, as ``TrainingJob.stop(wait=True)``."""
-        return _lifecycle.stop_and_wait(self.session, job_id, version_id, wait=True)
+        """Send the stop, as ``TrainingJob.stop()``; :class:`JobList` then waits for the end."""
+        return _lifecycle.stop_and_wait(self.session, job_id, version_id, wait=False)
 
     def delete(self, job_id: Any, force: bool) -> Any:
         """Delete the job, as ``Estimator.delete_job_by_id(..., force=force)``."""
@@ -91,7 +91,7 @@ class JobList(widgets.VBox):
     backend : JobListBackend, optional
         What makes the calls; tests pass a fake.
     stop_timeout : float
-        How long Stop selected waits for the stopped jobs to end.
+        How long Stop (a row's or Stop selected) waits for the stopped jobs to end.
 
     Attributes
     ----------
@@ -318,7 +318,9 @@ class JobList(widgets.VBox):
     def _stop_row(self, row: JobRow) -> None:
         def work() -> str:
             checked(self.backend.stop(row.job_id, row.version_id))
-            return f"Stop requested for {row.label}"
+            # like JobControls' Stop: wait (up to stop_timeout) until the job has ended
+            ((_row, _ok, text),) = self.bulk.await_end([(row, True, "stop requested")])
+            return f"Stopped {row.label}: {row.state}" if text.startswith("stopped") else f"{row.label}: {text}"
 
         self._row_action(row, f"Stop {row.label}", work, "Stopping…", row.stop_button)
 

@@ -154,7 +154,7 @@ def test_row_stop(make_list):
     assert backend.calls == [("stop", "100", "200")]
     widget.reload()
     assert row.state is JobState.KILLED and row.stop_button.disabled
-    assert "Stop requested for job-0 (100)" in "".join(o["text"] for o in widget.output.outputs)
+    assert "Stopped job-0 (100): KILLED" in "".join(o["text"] for o in widget.output.outputs)
 
 
 def test_row_delete_confirm_and_cancel(make_list):
@@ -233,7 +233,7 @@ def test_refresher_reloads_live_and_ends_on_close(make_list):
 
 
 def test_estimator_backend_calls_the_v1_lifecycle(monkeypatch):
-    """The default backend lists, stops (waiting for the end) and deletes through the lifecycle API."""
+    """The default backend lists, stops and deletes through the lifecycle API (JobList waits for the end)."""
     from modelarts import _lifecycle
 
     seen: List[Any] = []
@@ -263,7 +263,7 @@ def test_estimator_backend_calls_the_v1_lifecycle(monkeypatch):
     assert backend.delete(1, True) == "deleted"
     assert seen == [
         ("list", "S", {"page": 1}),
-        ("stop", "S", 1, 2, True),
+        ("stop", "S", 1, 2, False),
         ("job", "S", 1),
         ("delete", True),
     ]
