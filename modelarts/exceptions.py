@@ -50,6 +50,7 @@ __all__ = [
     "TimeoutError",
     "TransportError",
     "WaitTimeoutError",
+    "is_missing",
     "error_from_response",
     "parse_error_body",
 ]
@@ -280,3 +281,14 @@ def error_from_response(status_code: int, text: str, headers: Mapping[str, str])
         except ValueError:
             err.retry_after = None
     return err
+
+
+def is_missing(err: APIError) -> bool:
+    """The error says the training job (or version) does not exist, e.g. after a delete.
+
+    ``ModelArts.2775`` (job not found) or any other 404 of the service; a 404
+    from the API gateway itself (``APIGW.*``, an unknown route) is not a missing job.
+    """
+    if err.error_code == "ModelArts.2775":
+        return True
+    return isinstance(err, NotFoundError) and not err.error_code.startswith("APIGW")
