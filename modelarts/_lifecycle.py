@@ -25,7 +25,7 @@ from typing import Any, Callable, ClassVar, Dict, Optional
 from modelarts import _api
 from modelarts._validate import check_id, check_session, check_text, list_query
 from modelarts._wait import Clock, check_wait, format_elapsed, poll_until_terminal
-from modelarts.exceptions import APIError, ConflictError
+from modelarts.exceptions import APIError, ConflictError, JobConflictError
 from modelarts.states import JobState
 
 __all__ = [
@@ -48,10 +48,10 @@ STOP_FIRST_POLL = 0.05
 WAIT_FIRST_POLL = 0.5
 
 
-def _explain(err: ConflictError, what: str, hint: str) -> ConflictError:
-    """The same conflict, with a message that says how to proceed."""
+def _explain(err: ConflictError, what: str, hint: str) -> JobConflictError:
+    """The same conflict, as a :class:`JobConflictError` whose message says how to proceed."""
     message = f"{what} cannot be deleted while it runs ({err.error_msg}); {hint}"
-    return type(err)(err.status_code, err.error_code, message, err.request_id, err.body)
+    return JobConflictError(err.status_code, err.error_code, message, err.request_id, err.body)
 
 
 def stop_version(session: Any, job_id: str, version_id: str, refresh: Callable[[], JobState]) -> Optional[JobState]:

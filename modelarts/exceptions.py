@@ -12,10 +12,12 @@
     │   ├── PermissionDeniedError     403      ModelArts.0210 …
     │   ├── NotFoundError             404      APIGW.0101
     │   ├── ConflictError             409      ModelArts.2796 …
+    │   │   └── JobConflictError      409      the job's state refuses it (also a JobStateError)
     │   ├── PayloadTooLargeError      413
     │   ├── ThrottledError            429
     │   └── ServerError               5xx
     ├── JobStateError                          a job is not in a state that allows the call
+    │   ├── JobConflictError                   e.g. deleting a job that still runs
     │   └── JobFailedError                     ``wait()`` saw the job end FAILED (or KILLED, if asked)
     └── WaitTimeoutError (also TimeoutError)   ``wait(timeout=…)`` ran out
 
@@ -38,6 +40,7 @@ __all__ = [
     "ConflictError",
     "ConnectionError",
     "InvalidResponseError",
+    "JobConflictError",
     "JobFailedError",
     "JobStateError",
     "ModelArtsError",
@@ -111,7 +114,11 @@ class RedirectRefusedError(TransportError):
 
 
 class JobStateError(ModelArtsError):
-    """The job's state does not allow the call (e.g. deleting a running job)."""
+    """The job's state does not allow the call.
+
+    Raised as :class:`JobConflictError` (the service refused, e.g. deleting a
+    running job) or :class:`JobFailedError` (a waited-for job failed).
+    """
 
 
 class JobFailedError(JobStateError):
@@ -204,6 +211,14 @@ class NotFoundError(APIError):
 
 class ConflictError(APIError):
     """409: the resource's state does not allow it (e.g. ModelArts.2796, not terminable)."""
+
+
+class JobConflictError(ConflictError, JobStateError):
+    """409 because of the job's state: deleting a job or version that still runs.
+
+    The message says how to proceed (stop it first, or ``force=True``); caught by
+    ``except ConflictError`` and by ``except JobStateError`` alike.
+    """
 
 
 class PayloadTooLargeError(APIError):

@@ -10,7 +10,7 @@ import pytest
 from estimator_fakes import FakeSession
 
 from modelarts import _lifecycle
-from modelarts.exceptions import BadRequestError, ConflictError, JobFailedError, WaitTimeoutError
+from modelarts.exceptions import BadRequestError, ConflictError, JobFailedError, JobStateError, WaitTimeoutError
 from modelarts.job import TrainingJob
 from modelarts.states import JobState
 
@@ -205,6 +205,7 @@ class TestDelete:
         with pytest.raises(ConflictError, match="force=True") as info:
             job.delete_job()
         assert "stop it first" in str(info.value) and info.value.status_code == 409
+        assert isinstance(info.value, JobStateError)  # the job's state makes the delete impossible
         assert int(job.job_id) in session.service.jobs
 
     def test_force_stops_waits_deletes(self, session: FakeSession) -> None:
