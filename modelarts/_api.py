@@ -33,7 +33,7 @@ from __future__ import annotations
 import functools
 from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, TypeVar
 
-from modelarts.exceptions import APIError, NotFoundError
+from modelarts.exceptions import APIError, is_missing
 
 if TYPE_CHECKING:
     from modelarts.sessionlike import SessionLike
@@ -95,14 +95,6 @@ def documented(method: Callable[..., T]) -> Callable[..., Any]:
         return guarded(self.session, method, self, *args, **kwargs)
 
     return wrapper
-
-
-def is_missing(err: APIError) -> bool:
-    """The error says the job or version does not exist."""
-    if err.error_code == JOB_NOT_FOUND:
-        return True
-    # A 404 from the gateway itself (APIGW.0101) means an unknown route, not a missing job.
-    return isinstance(err, NotFoundError) and not err.error_code.startswith("APIGW")
 
 
 def _jobs(session: SessionLike) -> str:

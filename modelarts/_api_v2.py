@@ -27,7 +27,7 @@ import re
 import uuid
 from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, TypeVar
 
-from modelarts.exceptions import APIError, NotFoundError
+from modelarts.exceptions import APIError, is_missing
 
 if TYPE_CHECKING:
     from modelarts.sessionlike import SessionLike
@@ -84,13 +84,6 @@ def guarded(session: SessionLike, call: Callable[..., T], *args: Any, **kwargs: 
         if getattr(session, "errors", "raise") == "return":
             return failure(err)
         raise
-
-
-def is_missing(err: APIError) -> bool:
-    """The error says the job does not exist (not an unknown route)."""
-    if err.error_code == JOB_NOT_FOUND:
-        return True
-    return isinstance(err, NotFoundError) and not err.error_code.startswith("APIGW")
 
 
 def _base(session: SessionLike) -> str:

@@ -4,8 +4,8 @@
 without a ``version_id`` delegates to it); ``TrainingJob`` extends it with a
 version.  The rules, from ``peers.md`` §0–2:
 
-* stop is idempotent: a job that already ended (or is being killed) is not sent
-  a stop, and a 409 ``ModelArts.2796`` that races with the job ending is not an error;
+* stop is idempotent: the stop is sent, and the 409 ``ModelArts.2796`` of a job
+  that has already ended (or is being killed) is not an error;
 * deleting a running job is refused with a conflict that says what to do;
   ``force=True`` stops every live version, waits, then deletes;
 * ``missing_ok=True`` turns "job not found" into success, so deleting twice works.
@@ -20,19 +20,20 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, ClassVar, Dict, List, Optional, Type
+from typing import Any, Callable, ClassVar, Dict, Optional
 
 from modelarts import _api
-from modelarts._validate import check_id, check_text
-from modelarts._wait import Clock, Sleep, check_wait, format_elapsed, poll_until_terminal
-from modelarts.exceptions import APIError, ConflictError
+from modelarts._validate import check_id, check_session, check_text, list_query
+from modelarts._wait import Clock, check_wait, format_elapsed, poll_until_terminal
+from modelarts.exceptions import APIError, ConflictError, JobConflictError
 from modelarts.states import JobState
 
 __all__ = [
     "Job",
     "create_version",
-    "delete_job",
     "delete_version",
+    "list_jobs",
+    "stop_and_wait",
     "stop_version",
     "STOP_FIRST_POLL",
     "WAIT_FIRST_POLL",
@@ -47,27 +48,70 @@ STOP_FIRST_POLL = 0.05
 WAIT_FIRST_POLL = 0.5
 
 
-def _explain(err: ConflictError, what: str, hint: str) -> ConflictError:
-    """The same conflict, with a message that says how to proceed."""
+def _explain(err: ConflictError, what: str, hint: str) -> JobConflictError:
+    """The same conflict, as a :class:`JobConflictError` whose message says how to proceed."""
     message = f"{what} cannot be deleted while it runs ({err.error_msg}); {hint}"
-    return type(err)(err.status_code, err.error_code, message, err.request_id, err.body)
+    return JobConflictError(err.status_code, err.error_code, message, err.request_id, err.body)
 
 
-def stop_version(session: Any, job_id: str, version_id: str, refresh: Callable[[], JobState]) -> JobState:
-    """Send the stop unless the version has ended or is being killed; return its state."""
-    state = refresh()
-    if state.is_terminal or state is JobState.KILLING:
-        log.info("job %s version %s is already %s; not sending a stop", job_id, version_id, state.name)
-        return state
+def stop_version(session: Any, job_id: str, version_id: str, refresh: Callable[[], JobState]) -> Optional[JobState]:
+    """``POST …/stop``: ``None`` when the stop was accepted, else the state that explains the 409.
+
+    A version that has ended or is being killed answers 409 ``ModelArts.2796``; that
+    is not an error (stop is idempotent): one refresh tells which state it is in.  A
+    409 from a version that is still live is raised.
+    """
     try:
         _api.stop_version(session, job_id, version_id)
     except ConflictError:
         state = refresh()
         if not (state.is_terminal or state is JobState.KILLING):
             raise
-        log.info("job %s version %s ended (%s) before the stop arrived", job_id, version_id, state.name)
+        log.info("job %s version %s is already %s; no stop needed", job_id, version_id, state.name)
         return state
-    return refresh()
+    return None
+
+
+def stop_and_wait(
+    session: Any, job_id: Any, version_id: Any, wait: bool = True, timeout: Optional[float] = None,
+    poll: Optional[float] = None,
+) -> Dict[str, Any]:  # fmt: skip
+    """Stop a version by ids, as ``TrainingJob.stop`` does: ``{"is_success": True, "status": state}``.
+
+    A version that has already ended is not an error; ``wait=True`` returns once it is terminal.
+    """
+    job_id, version_id = check_id(job_id, "job_id"), check_id(version_id, "version_id")
+    poll = Job.poll_interval if poll is None else poll
+    check_wait(timeout, poll)
+
+    def stop() -> Dict[str, Any]:
+        refresh = _state_of(session, job_id, version_id)
+        state = stop_version(session, job_id, version_id, refresh)
+        if wait and (state is None or not state.is_terminal):
+            state = poll_until_terminal(refresh, timeout=timeout, poll=poll, what=f"job {job_id} version {version_id}",
+                                        first_poll=STOP_FIRST_POLL)  # fmt: skip
+        return {"is_success": True, "status": refresh() if state is None else state}
+
+    return _api.guarded(session, stop)
+
+
+def list_jobs(
+    session: Any, status: Any = None, per_page: Optional[int] = None, page: Optional[int] = None,
+    sortBy: Optional[str] = None, order: Optional[str] = None,  # noqa: N803 - documented spelling
+    search_content: Optional[str] = None, *, sort_by: Optional[str] = None,
+) -> Dict[str, Any]:  # fmt: skip
+    """``GET /training-jobs`` (page modelarts_04_0167): each ``jobs[i]`` reads as a dict and by attribute."""
+    session = check_session(session)
+    params = list_query(status, per_page, page, sortBy, order, search_content, sort_by=sort_by)
+
+    def listing() -> Dict[str, Any]:
+        from modelarts.models import Record
+
+        body = _api.list_jobs(session, params)
+        body["jobs"] = [Record(j) for j in body.get("jobs") or ()]
+        return body
+
+    return _api.guarded(session, listing)
 
 
 def delete_version(session: Any, job_id: str, version_id: str) -> Dict[str, Any]:
@@ -85,8 +129,7 @@ def _state_of(session: Any, job_id: str, version_id: str) -> Callable[[], JobSta
     return lambda: JobInfo.from_api(_api.get_version(session, job_id, version_id)).status
 
 
-def _stop_all(session: Any, job_id: str, timeout: Optional[float], poll: float, sleep: Optional[Sleep],
-              clock: Clock) -> None:  # fmt: skip
+def _stop_all(session: Any, job_id: str, timeout: Optional[float], poll: float, clock: Clock) -> None:
     """Stop every live version of the job and wait until all are terminal."""
     from modelarts.models import JobVersionList
 
@@ -97,40 +140,9 @@ def _stop_all(session: Any, job_id: str, timeout: Optional[float], poll: float, 
         stop_version(session, job_id, version_id, _state_of(session, job_id, version_id))
     for version_id in live:
         left = None if deadline is None else max(deadline - clock(), 0.0)
-        poll_until_terminal(_state_of(session, job_id, version_id), timeout=left, poll=poll, sleep=sleep,
+        poll_until_terminal(_state_of(session, job_id, version_id), timeout=left, poll=poll,
                             clock=clock, what=f"job {job_id} version {version_id}",
                             first_poll=STOP_FIRST_POLL)  # fmt: skip
-
-
-def delete_job(
-    session: Any,
-    job_id: Any,
-    *,
-    force: bool = False,
-    missing_ok: bool = False,
-    timeout: Optional[float] = None,
-    poll: float = 5.0,
-    sleep: Optional[Sleep] = None,
-    clock: Optional[Clock] = None,
-) -> Dict[str, Any]:
-    """``DELETE /training-jobs/{job_id}`` with the ``force`` and ``missing_ok`` rules."""
-    job_id = check_id(job_id, "job_id")
-    check_wait(timeout, poll)  # before force=True sends anything
-    clock = clock or time.monotonic
-    try:
-        if force:
-            started = clock()
-            _stop_all(session, job_id, timeout, poll, sleep, clock)
-            log.info("job %s stopped after %s; deleting it", job_id, format_elapsed(clock() - started))
-        return _api.delete_job(session, job_id)
-    except ConflictError as err:
-        hint = "stop it first (job.stop(wait=True)) or pass force=True to stop, wait and delete it"
-        raise _explain(err, f"job {job_id}", hint) from err
-    except APIError as err:
-        if missing_ok and _api.is_missing(err):
-            log.info("job %s does not exist; nothing to delete", job_id)
-            return {"is_success": True}
-        raise
 
 
 def create_version(
@@ -139,27 +151,14 @@ def create_version(
     pre_version_id: str,
     config: Callable[[], Dict[str, Any]],
     job_desc: Optional[str],
-    wait: bool,
-    factory: Type[Any],
 ) -> Any:
-    """POST a new version built from ``config()``; return ``factory.from_created(...)``.
+    """POST a new version built from ``config()`` on ``pre_version_id``; the :class:`~modelarts.models.JobCreated`."""
+    from modelarts.models import JobCreated
 
-    In ``errors="return"`` mode a failed call returns the failure dict.
-    """
-
-    def create() -> Any:
-        from modelarts.models import JobCreated
-
-        body: Dict[str, Any] = {"config": {**config(), "pre_version_id": int(pre_version_id)}}
-        if job_desc is not None:
-            body["job_desc"] = job_desc
-        created = JobCreated.from_api({"job_id": job_id, **_api.create_version(session, job_id, body)})
-        return factory.from_created(session, created)
-
-    job = _api.guarded(session, create)
-    if wait and not isinstance(job, dict):
-        job.follow()
-    return job
+    body: Dict[str, Any] = {"config": {**config(), "pre_version_id": int(pre_version_id)}}
+    if job_desc is not None:
+        body["job_desc"] = job_desc
+    return JobCreated.from_api({"job_id": job_id, **_api.create_version(session, job_id, body)})
 
 
 class Job:
@@ -181,26 +180,6 @@ class Job:
     def get_job_version_info(self) -> Dict[str, Any]:
         """``job_id, job_name, job_desc, version_count, versions[]`` (page modelarts_04_0170)."""
         return _api.list_versions(self.session, self.job_id)
-
-    def get_job_version_object_list(self, is_show: bool = True) -> Any:
-        """Every version as a ``TrainingJob``, newest first; ``is_show`` prints a table."""
-        from modelarts.job import TrainingJob  # job.py builds on this module
-        from modelarts.models import JobVersionList
-
-        def versions() -> List[Any]:
-            listing = JobVersionList.from_api(_api.list_versions(self.session, self.job_id))
-            jobs = []
-            for info in listing.versions:
-                job = TrainingJob(self.session, self.job_id, info.version_id, info.job_name or listing.job_name,
-                                  status=info.status, create_time=info.create_time, duration=info.duration)  # fmt: skip
-                job.info = info
-                jobs.append(job)
-                if is_show:
-                    print(f"{info.version_name or '-':>6}  version_id={info.version_id:<8} {info.status.name:<12}"
-                          f" duration={format_elapsed((info.duration or 0) / 1000)}")  # fmt: skip
-            return jobs
-
-        return _api.guarded(self.session, versions)
 
     @_api.documented
     def delete_job(
@@ -225,7 +204,22 @@ class Job:
             stop it or pass ``force=True``.
         """
         poll = self.poll_interval if poll is None else poll
-        return delete_job(self.session, self.job_id, force=force, missing_ok=missing_ok, timeout=timeout, poll=poll)
+        check_wait(timeout, poll)  # before force=True sends anything
+        clock = time.monotonic
+        try:
+            if force:
+                started = clock()
+                _stop_all(self.session, self.job_id, timeout, poll, clock)
+                log.info("job %s stopped after %s; deleting it", self.job_id, format_elapsed(clock() - started))
+            return _api.delete_job(self.session, self.job_id)
+        except ConflictError as err:
+            hint = "stop it first (job.stop(wait=True)) or pass force=True to stop, wait and delete it"
+            raise _explain(err, f"job {self.job_id}", hint) from err
+        except APIError as err:
+            if missing_ok and _api.is_missing(err):
+                log.info("job %s does not exist; nothing to delete", self.job_id)
+                return {"is_success": True}
+            raise
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(job_id={self.job_id!r})"

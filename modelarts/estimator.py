@@ -45,7 +45,6 @@ from modelarts._validate import (
     check_session,
     check_str,
     check_text,
-    list_query,
     random_job_name,
 )
 
@@ -273,12 +272,9 @@ class Estimator:
         data = check_data_source(inputs, dataset_id, dataset_version_id, data_source)
         check_text(job_desc, "job_desc", 256)
         self._params()
-        from modelarts import _lifecycle
         from modelarts.job import TrainingJob
 
-        return _lifecycle.create_version(
-            self.modelarts_session, job_id, pre, lambda: self._config(data), job_desc, wait, TrainingJob
-        )
+        return TrainingJob._new_version(self.modelarts_session, job_id, pre, lambda: self._config(data), job_desc, wait)
 
     # -- class methods ---------------------------------------------------------------------
     @classmethod
@@ -304,17 +300,10 @@ class Estimator:
         >>> Estimator.get_job_list(modelarts_session=session, status=8, per_page=10, page=1,
         ...                        order="asc", search_content="job")      # doctest: +SKIP
         """
-        session = check_session(modelarts_session)
-        params = list_query(status, per_page, page, sortBy, order, search_content, sort_by=sort_by)
+        from modelarts import _lifecycle
 
-        def listing() -> Dict[str, Any]:
-            body = _api.list_jobs(session, params)
-            from modelarts.models import Record
-
-            body["jobs"] = [Record(j) for j in body.get("jobs") or ()]
-            return body
-
-        return _api.guarded(session, listing)
+        return _lifecycle.list_jobs(modelarts_session, status, per_page, page, sortBy, order, search_content,
+                                    sort_by=sort_by)  # fmt: skip
 
     @classmethod
     def delete_job_by_id(
@@ -404,7 +393,10 @@ class Estimator:
 
     def get_job_version_object_list(self, is_show: bool = True) -> Any:
         """The bound job's versions as :class:`TrainingJob` objects."""
-        return self._job().get_job_version_object_list(is_show=is_show)
+        from modelarts.job import TrainingJob
+
+        job = self._job()
+        return TrainingJob._versions_of(job.session, job.job_id, is_show=is_show)
 
     def delete_job(self, force: bool = False, missing_ok: bool = False, **kwargs: Any) -> Dict[str, Any]:
         """Delete the bound job; see :meth:`TrainingJob.delete_job`."""

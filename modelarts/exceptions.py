@@ -12,10 +12,12 @@
     │   ├── PermissionDeniedError     403      ModelArts.0210 …
     │   ├── NotFoundError             404      APIGW.0101
     │   ├── ConflictError             409      ModelArts.2796 …
+    │   │   └── JobConflictError      409      the job's state refuses it (also a JobStateError)
     │   ├── PayloadTooLargeError      413
     │   ├── ThrottledError            429
     │   └── ServerError               5xx
     ├── JobStateError                          a job is not in a state that allows the call
+    │   ├── JobConflictError                   e.g. deleting a job that still runs
     │   └── JobFailedError                     ``wait()`` saw the job end FAILED (or KILLED, if asked)
     └── WaitTimeoutError (also TimeoutError)   ``wait(timeout=…)`` ran out
 
@@ -38,6 +40,7 @@ __all__ = [
     "ConflictError",
     "ConnectionError",
     "InvalidResponseError",
+    "JobConflictError",
     "JobFailedError",
     "JobStateError",
     "ModelArtsError",
@@ -50,6 +53,7 @@ __all__ = [
     "TimeoutError",
     "TransportError",
     "WaitTimeoutError",
+    "is_missing",
     "error_from_response",
     "parse_error_body",
 ]
@@ -110,7 +114,11 @@ class RedirectRefusedError(TransportError):
 
 
 class JobStateError(ModelArtsError):
-    """The job's state does not allow the call (e.g. deleting a running job)."""
+    """The job's state does not allow the call.
+
+    Raised as :class:`JobConflictError` (the service refused, e.g. deleting a
+    running job) or :class:`JobFailedError` (a waited-for job failed).
+    """
 
 
 class JobFailedError(JobStateError):
@@ -205,6 +213,14 @@ class ConflictError(APIError):
     """409: the resource's state does not allow it (e.g. ModelArts.2796, not terminable)."""
 
 
+class JobConflictError(ConflictError, JobStateError):
+    """409 because of the job's state: deleting a job or version that still runs.
+
+    The message says how to proceed (stop it first, or ``force=True``); caught by
+    ``except ConflictError`` and by ``except JobStateError`` alike.
+    """
+
+
 class PayloadTooLargeError(APIError):
     """413: the request body is over the gateway's limit (12 MB)."""
 
@@ -280,3 +296,14 @@ def error_from_response(status_code: int, text: str, headers: Mapping[str, str])
         except ValueError:
             err.retry_after = None
     return err
+
+
+def is_missing(err: APIError) -> bool:
+    """The error says the training job (or version) does not exist, e.g. after a delete.
+
+    ``ModelArts.2775`` (job not found) or any other 404 of the service; a 404
+    from the API gateway itself (``APIGW.*``, an unknown route) is not a missing job.
+    """
+    if err.error_code == "ModelArts.2775":
+        return True
+    return isinstance(err, NotFoundError) and not err.error_code.startswith("APIGW")

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from modelarts import _api, _lifecycle
 from modelarts._config import config_from_version
 from modelarts._logs import LOG_NOT_READY, LogFollower, exit_code_in, log_query
 from modelarts._validate import check_data_source, check_id, check_int, check_session, check_text
-from modelarts._wait import Clock, Sleep, check_wait, make_progress, poll_until_terminal
+from modelarts._wait import Clock, Sleep, check_wait, format_elapsed, make_progress, poll_until_terminal
 from modelarts.exceptions import APIError, JobFailedError
 from modelarts.states import JobState
 
@@ -253,7 +253,7 @@ class TrainingJob(_lifecycle.Job):
     def stop(
         self, wait: bool = False, timeout: Optional[float] = None, *, poll: Optional[float] = None
     ) -> Dict[str, Any]:
-        """Stop this version (``POST …/stop``); a no-op if it has already ended.
+        """Stop this version (``POST …/stop``), then poll; a no-op if it has already ended.
 
         Returns the documented ``{"is_success": True}`` plus ``"status"``, the
         :class:`JobState` after the call (terminal when ``wait=True``).
@@ -265,9 +265,9 @@ class TrainingJob(_lifecycle.Job):
         """
         check_wait(timeout, self.poll_interval if poll is None else poll)  # before the stop is sent
         state = _lifecycle.stop_version(self.session, self.job_id, self.version_id, refresh=self.refresh)
-        if wait and not state.is_terminal:
+        if wait and (state is None or not state.is_terminal):
             state = self.wait(timeout, poll, raise_on_failure=False, first_poll=_lifecycle.STOP_FIRST_POLL)
-        return {"is_success": True, "status": state}
+        return {"is_success": True, "status": self.refresh() if state is None else state}
 
     def stop_job_version(self) -> Dict[str, Any]:
         """Documented name of :meth:`stop` (page modelarts_04_0171)."""
@@ -339,7 +339,46 @@ class TrainingJob(_lifecycle.Job):
         def config() -> Dict[str, Any]:
             return config_from_version(_api.get_version(self.session, self.job_id, pre), data)
 
-        return _lifecycle.create_version(self.session, self.job_id, pre, config, job_desc, wait, TrainingJob)
+        return self._new_version(self.session, self.job_id, pre, config, job_desc, wait)
+
+    @classmethod
+    def _new_version(
+        cls, session: Any, job_id: str, pre_version_id: str, config: Callable[[], Dict[str, Any]],
+        job_desc: Optional[str], wait: bool = False,
+    ) -> Any:  # fmt: skip
+        """POST a version built from ``config()``; the new job, or the failure dict (``errors="return"``)."""
+
+        def create() -> TrainingJob:
+            return cls.from_created(session, _lifecycle.create_version(session, job_id, pre_version_id, config, job_desc))
+
+        job = _api.guarded(session, create)
+        if wait and not isinstance(job, dict):
+            job.follow()
+        return job
+
+    def get_job_version_object_list(self, is_show: bool = True) -> Any:
+        """Every version of this job as a ``TrainingJob``, newest first; ``is_show`` prints a table."""
+        return self._versions_of(self.session, self.job_id, is_show)
+
+    @classmethod
+    def _versions_of(cls, session: Any, job_id: str, is_show: bool = True) -> Any:
+        """Every version of ``job_id`` as a ``TrainingJob``, newest first; ``is_show`` prints a table."""
+        from modelarts.models import JobVersionList
+
+        def versions() -> List[TrainingJob]:
+            listing = JobVersionList.from_api(_api.list_versions(session, job_id))
+            jobs = []
+            for info in listing.versions:
+                job = cls(session, job_id, info.version_id, info.job_name or listing.job_name, status=info.status,
+                          create_time=info.create_time, duration=info.duration)  # fmt: skip
+                job.info = info
+                jobs.append(job)
+                if is_show:
+                    print(f"{info.version_name or '-':>6}  version_id={info.version_id:<8} {info.status.name:<12}"
+                          f" duration={format_elapsed((info.duration or 0) / 1000)}")  # fmt: skip
+            return jobs
+
+        return _api.guarded(session, versions)
 
     # -- display ---------------------------------------------------------------------------------
     def _label(self) -> str:
@@ -356,6 +395,6 @@ class TrainingJob(_lifecycle.Job):
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
         """The :class:`modelarts.widgets.JobControls` widget, with a stable ``text/plain``."""
-        from modelarts.protocols import display_bundle
+        from modelarts.display import display_bundle
 
         return display_bundle(self, self._text(), include, exclude)

@@ -27,7 +27,7 @@ from modelarts import _api_v2
 from modelarts._lifecycle import STOP_FIRST_POLL, WAIT_FIRST_POLL
 from modelarts._validate import check_session
 from modelarts._wait import Clock, Sleep, check_wait, make_progress, poll_until_terminal
-from modelarts.exceptions import APIError, ConflictError, JobFailedError
+from modelarts.exceptions import APIError, ConflictError, JobConflictError, JobFailedError
 from modelarts.states import JobState, phase_of, state_of_phase
 
 __all__ = ["TrainingJobV2"]
@@ -231,7 +231,7 @@ class TrainingJobV2:
             except ConflictError as err:
                 hint = "terminate it first (job.control_job(wait=True)) or pass force=True"
                 message = f"{self._label()} cannot be deleted while it runs ({err.error_msg}); {hint}"
-                raise type(err)(err.status_code, err.error_code, message, err.request_id, err.body) from err
+                raise JobConflictError(err.status_code, err.error_code, message, err.request_id, err.body) from err
             except APIError as err:
                 if not (missing_ok and _api_v2.is_missing(err)):
                     raise
@@ -263,6 +263,6 @@ class TrainingJobV2:
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
         """The :class:`modelarts.widgets.JobControls` widget, with a stable ``text/plain``."""
-        from modelarts.protocols import display_bundle
+        from modelarts.display import display_bundle
 
         return display_bundle(self, repr(self), include, exclude)

@@ -15,8 +15,7 @@ True
 
 from __future__ import annotations
 
-import logging
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 try:  # Python 3.8+
     from typing import Protocol, runtime_checkable
@@ -25,9 +24,7 @@ except ImportError:  # pragma: no cover
 
 from modelarts.states import JobState
 
-__all__ = ["JobListBackend", "ManagedJob", "display_bundle"]
-
-log = logging.getLogger(__name__)
+__all__ = ["JobListBackend", "ManagedJob"]
 
 
 @runtime_checkable
@@ -73,7 +70,7 @@ class JobListBackend(Protocol):
     ``list_jobs`` answers in the v1 list shape (``job_total_count`` and
     ``jobs`` rows with ``job_id``, ``version_id``, ``job_name``, ``status``,
     ``create_time``, ``duration``, ``job_desc``), whatever the API behind it:
-    ``modelarts.widgets.EstimatorBackend`` (v1) and
+    ``modelarts.widgets.job_list.EstimatorBackend`` (v1) and
     ``modelarts.estimatorV2.EstimatorV2Backend`` (v2) implement it.
     """
 
@@ -82,19 +79,3 @@ class JobListBackend(Protocol):
     def stop(self, job_id: Any, version_id: Any) -> Any: ...
 
     def delete(self, job_id: Any, force: bool) -> Any: ...
-
-
-def display_bundle(job: ManagedJob, text: str, include: Any = None, exclude: Any = None) -> Dict[str, Any]:
-    """The job's :class:`~modelarts.widgets.JobControls` as a MIME bundle with a stable ``text/plain``."""
-    try:
-        from modelarts.widgets import JobControls
-    except ImportError:
-        return {"text/plain": text}
-    try:
-        bundle = JobControls(job)._repr_mimebundle_(include=include, exclude=exclude)
-    except Exception:  # noqa: BLE001 - a display must never raise; fall back to text
-        log.warning("could not build the job controls for %s", job.job_id, exc_info=True)
-        return {"text/plain": text}
-    result = dict(bundle or {})
-    result["text/plain"] = text
-    return result

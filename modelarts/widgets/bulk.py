@@ -252,7 +252,7 @@ class BulkBar(widgets.VBox):
                 except Exception as err:  # noqa: BLE001 - shown per row; the others go on
                     outcomes.append((row, False, format_error(err)))
         if action == "stop":
-            outcomes = self._await_end(outcomes)
+            outcomes = self.await_end(outcomes)
         for row, ok, text in outcomes:
             row.show_result(text, ok)
         self._show_results(outcomes)
@@ -271,7 +271,7 @@ class BulkBar(widgets.VBox):
         row.deleted = True
         return "stopped, then deleted" if step == "stop+delete" else "deleted"
 
-    def _await_end(self, outcomes: List[Tuple[JobRow, bool, str]]) -> List[Tuple[JobRow, bool, str]]:
+    def await_end(self, outcomes: List[Tuple[JobRow, bool, str]]) -> List[Tuple[JobRow, bool, str]]:
         """Reload until every stopped row has ended (or ``stop_timeout``); say how each ended."""
         pending = [row for row, ok, _text in outcomes if ok]
         deadline = time.monotonic() + self.stop_timeout

@@ -28,9 +28,8 @@ import ipywidgets as widgets
 import html
 import time
 
-from modelarts._api import is_missing
 from modelarts._logs import exit_code_in
-from modelarts.exceptions import APIError, JobFailedError
+from modelarts.exceptions import APIError, JobFailedError, is_missing
 from modelarts.protocols import ManagedJob
 from modelarts.states import JobState
 from modelarts.widgets.actions import ActionRunner, Reporter, checked

@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
 import ipywidgets as widgets
 
-from modelarts.estimator import Estimator
+from modelarts import _lifecycle
 from modelarts.protocols import JobListBackend
 from modelarts.states import JobState
 from modelarts.widgets.actions import ActionRunner, Reporter, checked
@@ -45,28 +45,28 @@ def _width(width: str) -> widgets.Layout:
 
 
 class EstimatorBackend:
-    """The three calls :class:`JobList` makes, through ``Estimator``'s class API.
+    """The three calls :class:`JobList` makes, on the v1 training-job API.
 
     Parameters
     ----------
     session : modelarts.session.Session
-        Passed as ``modelarts_session`` to every call.
+        The session every call uses.
     """
 
     def __init__(self, session: Any) -> None:
         self.session = session
 
     def list_jobs(self, **query: Any) -> Mapping[str, Any]:
-        """``Estimator.get_job_list(session, **query)``."""
-        return Estimator.get_job_list(self.session, **query)
+        """The page ``Estimator.get_job_list(session, **query)`` returns."""
+        return _lifecycle.list_jobs(self.session, **query)
 
     def stop(self, job_id: Any, version_id: Any) -> Any:
-        """``Estimator(session, job_id=, version_id=).stop_job_version()``."""
-        return Estimator(self.session, job_id=job_id, version_id=version_id).stop_job_version()
+        """Send the stop, as ``TrainingJob.stop()``; :class:`JobList` then waits for the end."""
+        return _lifecycle.stop_and_wait(self.session, job_id, version_id, wait=False)
 
     def delete(self, job_id: Any, force: bool) -> Any:
-        """``Estimator.delete_job_by_id(..., force=force)``."""
-        return Estimator.delete_job_by_id(modelarts_session=self.session, job_id=job_id, force=force)
+        """Delete the job, as ``Estimator.delete_job_by_id(..., force=force)``."""
+        return _lifecycle.Job(self.session, job_id).delete_job(force=force)
 
 
 class JobList(widgets.VBox):
@@ -91,7 +91,7 @@ class JobList(widgets.VBox):
     backend : JobListBackend, optional
         What makes the calls; tests pass a fake.
     stop_timeout : float
-        How long Stop selected waits for the stopped jobs to end.
+        How long Stop (a row's or Stop selected) waits for the stopped jobs to end.
 
     Attributes
     ----------
@@ -318,7 +318,9 @@ class JobList(widgets.VBox):
     def _stop_row(self, row: JobRow) -> None:
         def work() -> str:
             checked(self.backend.stop(row.job_id, row.version_id))
-            return f"Stop requested for {row.label}"
+            # like JobControls' Stop: wait (up to stop_timeout) until the job has ended
+            ((_row, _ok, text),) = self.bulk.await_end([(row, True, "stop requested")])
+            return f"Stopped {row.label}: {row.state}" if text.startswith("stopped") else f"{row.label}: {text}"
 
         self._row_action(row, f"Stop {row.label}", work, "Stopping…", row.stop_button)
 

@@ -20,22 +20,7 @@ PACKAGE = pathlib.Path(modelarts.__file__).parent
 #: Cycles that exist today and are to be removed, each as the set of modules in
 #: one strongly connected component.  Remove an entry when its cycle is gone
 #: (the test fails on an entry that no longer matches, so the list cannot go stale).
-#: The one left: ``_lifecycle`` builds ``job.TrainingJob`` objects (a base class importing its
-#: subclass); ``job`` displays through ``protocols.display_bundle``, which imports the widgets;
-#: ``widgets.job_controls`` imports ``protocols`` back, and ``widgets.job_list`` reaches
-#: ``TrainingJob.stop`` through ``estimator``.  Breaking it means widgets that depend on a job
-#: protocol only, not on ``estimator``/``job``.
-KNOWN_CYCLES: Set[FrozenSet[str]] = {
-    frozenset({
-        "modelarts._lifecycle",
-        "modelarts.estimator",
-        "modelarts.job",
-        "modelarts.protocols",
-        "modelarts.widgets",
-        "modelarts.widgets.job_controls",
-        "modelarts.widgets.job_list",
-    }),
-}
+KNOWN_CYCLES: Set[FrozenSet[str]] = set()
 
 
 def module_name(path: pathlib.Path) -> str:

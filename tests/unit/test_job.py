@@ -10,7 +10,7 @@ import pytest
 from estimator_fakes import FakeSession
 
 from modelarts import _lifecycle
-from modelarts.exceptions import BadRequestError, ConflictError, JobFailedError, WaitTimeoutError
+from modelarts.exceptions import BadRequestError, ConflictError, JobFailedError, JobStateError, WaitTimeoutError
 from modelarts.job import TrainingJob
 from modelarts.states import JobState
 
@@ -158,16 +158,17 @@ class TestStop:
         job = make_job(session, final)
         assert job.stop() == {"is_success": True, "status": final}
         assert job.stop(wait=True) == {"is_success": True, "status": final}
-        assert not any(c.path.endswith("/stop") for c in session.calls)
+        # each stop is sent once and answered 409, which one refresh explains
+        assert [c.method for c in session.calls if c.path.endswith("/stop")] == ["POST", "POST"]
 
     def test_stop_racing_with_the_end_is_not_an_error(self, session: FakeSession) -> None:
-        """The job was RUNNING at the refresh, COMPLETED when the stop arrived (409)."""
+        """The job was RUNNING when the stop was sent, COMPLETED when it arrived (409)."""
         job = make_job(session, script=[S.RUNNING])
         v = session.service.version(job.job_id, job.version_id)
         session.service.stop = lambda *a, **k: (_ for _ in ()).throw(  # type: ignore[method-assign]
             ConflictError(409, "ModelArts.2796", "The job cannot be terminated.")
         )
-        v.script = [S.RUNNING, S.COMPLETED]
+        v.script = [S.COMPLETED]
         assert job.stop() == {"is_success": True, "status": S.COMPLETED}
 
     def test_conflict_on_a_live_job_still_raises(self, session: FakeSession) -> None:
@@ -180,7 +181,8 @@ class TestStop:
 
     def test_stop_wait_timeout(self, session: FakeSession) -> None:
         job = make_job(session)
-        session.service.version(job.job_id, job.version_id).script = [S.KILLING] * 1000
+        session.service.stop = lambda *a, **k: {"is_success": True}  # type: ignore[method-assign]
+        session.service.version(job.job_id, job.version_id).script = [S.KILLING] * 1000  # a kill that never ends
         with pytest.raises(WaitTimeoutError):
             job.stop(wait=True, timeout=0.01, poll=0.001)
 
@@ -203,6 +205,7 @@ class TestDelete:
         with pytest.raises(ConflictError, match="force=True") as info:
             job.delete_job()
         assert "stop it first" in str(info.value) and info.value.status_code == 409
+        assert isinstance(info.value, JobStateError)  # the job's state makes the delete impossible
         assert int(job.job_id) in session.service.jobs
 
     def test_force_stops_waits_deletes(self, session: FakeSession) -> None:

@@ -8,7 +8,7 @@ from typing import Any, List, Optional
 
 import pytest
 
-from modelarts.exceptions import ConnectionError, JobStateError, NotFoundError
+from modelarts.exceptions import ConnectionError, JobConflictError, NotFoundError
 from modelarts.states import JobState
 from modelarts.widgets import JobControls
 
@@ -62,7 +62,8 @@ class FakeJob:
             raise self.fail
         if not self.status.is_terminal:
             if not force:
-                raise JobStateError("job is running")
+                # what TrainingJob.delete_job raises for a running job
+                raise JobConflictError(409, "ModelArts.2878", "job 1 cannot be deleted while it runs; stop it first")
             self.stop(wait=True)
         self.deleted = True
         return {"is_success": True}

@@ -154,7 +154,7 @@ def test_row_stop(make_list):
     assert backend.calls == [("stop", "100", "200")]
     widget.reload()
     assert row.state is JobState.KILLED and row.stop_button.disabled
-    assert "Stop requested for job-0 (100)" in "".join(o["text"] for o in widget.output.outputs)
+    assert "Stopped job-0 (100): KILLED" in "".join(o["text"] for o in widget.output.outputs)
 
 
 def test_row_delete_confirm_and_cancel(make_list):
@@ -232,40 +232,41 @@ def test_refresher_reloads_live_and_ends_on_close(make_list):
     assert widget.refresher.join(5)
 
 
-def test_estimator_backend_calls_the_documented_api(monkeypatch):
-    """The default backend goes through Estimator's class methods."""
-    from modelarts.widgets import job_list
+def test_estimator_backend_calls_the_v1_lifecycle(monkeypatch):
+    """The default backend lists, stops and deletes through the lifecycle API (JobList waits for the end)."""
+    from modelarts import _lifecycle
 
     seen: List[Any] = []
 
-    class FakeEstimator:
-        def __init__(self, session: Any, job_id: Any = None, version_id: Any = None) -> None:
-            seen.append(("init", session, job_id, version_id))
+    class FakeJob:
+        def __init__(self, session: Any, job_id: Any) -> None:
+            seen.append(("job", session, job_id))
 
-        def stop_job_version(self) -> str:
-            return "stopped"
-
-        @staticmethod
-        def get_job_list(session: Any, **query: Any) -> Dict[str, Any]:
-            seen.append(("list", session, query))
-            return {}
-
-        @staticmethod
-        def delete_job_by_id(**kwargs: Any) -> str:
-            seen.append(("delete", kwargs))
+        def delete_job(self, force: bool = False) -> str:
+            seen.append(("delete", force))
             return "deleted"
 
-    monkeypatch.setattr(job_list, "Estimator", FakeEstimator)
+    def list_jobs(session: Any, **query: Any) -> Dict[str, Any]:
+        seen.append(("list", session, query))
+        return {}
+
+    def stop_and_wait(session: Any, job_id: Any, version_id: Any, wait: bool = False) -> str:
+        seen.append(("stop", session, job_id, version_id, wait))
+        return "stopped"
+
+    monkeypatch.setattr(_lifecycle, "Job", FakeJob)
+    monkeypatch.setattr(_lifecycle, "list_jobs", list_jobs)
+    monkeypatch.setattr(_lifecycle, "stop_and_wait", stop_and_wait)
     backend = EstimatorBackend("S")
     backend.list_jobs(page=1)
     assert backend.stop(1, 2) == "stopped"
     assert backend.delete(1, True) == "deleted"
     assert seen == [
         ("list", "S", {"page": 1}),
-        ("init", "S", 1, 2),
-        ("delete", {"modelarts_session": "S", "job_id": 1, "force": True}),
+        ("stop", "S", 1, 2, False),
+        ("job", "S", 1),
+        ("delete", True),
     ]
-
 
 
 def test_text_form_names_page_total_and_rows(make_list):
