@@ -11,13 +11,11 @@ Returns are the documented dicts.  By default failures raise the typed
 samples that inspect the dict run unchanged.  Bad arguments always raise
 ``ValueError`` before any request.
 
-Where the docs and SDK 1.1.7 disagree, the docs win: documented dicts (1.1.7
-raised a bare ``Exception`` and returned ``None`` from deletes), the documented
-``JobState`` codes 0–22 (1.1.7's ``JOB_STATE`` list stops at 18), ``error_msg``
-in failure dicts.  Where the docs are silent or split, 1.1.7's wire behaviour
-is kept: ``get_job_log`` uses ``aom-log`` for every login; ``get_job_list``
-sends only the arguments given (so ``order`` defaults to the service's ``asc``)
-and accepts ``sortBy`` and ``sort_by`` alike.
+Where the docs and SDK 1.1.7 disagree, the docs win: documented dicts (not a bare ``Exception``
+or ``None`` from deletes), ``JobState`` codes 0–22, ``error_msg`` in failure dicts.  Where the docs
+are silent, 1.1.7's wire behaviour is kept: ``get_job_log`` uses ``aom-log`` for every login;
+``get_job_list`` sends only the arguments given (``order`` defaults to the service's ``asc``) and
+accepts ``sortBy`` and ``sort_by`` alike.
 
 Examples
 --------
@@ -55,7 +53,6 @@ if TYPE_CHECKING:
 __all__ = ["Estimator", "TrainingJob"]
 
 _PATHS = ("output_path", "code_dir", "boot_file", "log_url")
-
 
 
 def __getattr__(name: str) -> Any:
