@@ -2,7 +2,8 @@
 
 :class:`Job` is a job addressed by ``job_id`` alone (an ``Estimator`` bound
 without a ``version_id`` delegates to it); ``TrainingJob`` extends it with a
-version.  The rules, from ``peers.md`` §0–2:
+version.  The rules (what users of job SDKs ask for: a stop that cannot fail for
+being late, a delete that says what to do):
 
 * stop is idempotent: the stop is sent, and the 409 ``ModelArts.2796`` of a job
   that has already ended (or is being killed) is not an error;

@@ -40,7 +40,7 @@ isolation and process tree, ``logs``/``logindex`` log files and windows,
 (``obs_auth`` its signatures, ``obs_buckets`` owners, ``obs_objects`` files,
 ``obs_multipart`` multipart uploads, ``obs_errors`` its XML errors,
 ``obs_server`` its listener), ``catalog`` flavors and engines, ``testing`` the Python
-API, ``client`` a tiny signed client, ``cli``/``demo`` the command line.
+API, ``cli``/``demo`` the command line.
 
 Security: job code is untrusted.  As root, each job runs as a uid of its own
 with a scrubbed environment in a work directory outside the data directory,

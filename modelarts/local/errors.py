@@ -9,7 +9,8 @@ shapes exist, one per family::
     ├── GatewayError   API gateway:   {"error_code", "error_msg", "request_id"}
     └── KeystoneError  IAM:           {"error": {"code", "message", "title"}}
 
-Choices where the documentation is ambiguous (see modelarts-api.md §4.2):
+Choices where the documentation (the ModelArts error-code page, modelarts_03_0095)
+is ambiguous:
 
 * ``ModelArts.0101`` (invalid argument) for a malformed body, a missing
   required field or a value of the wrong type; ``ModelArts.0104`` (parameter

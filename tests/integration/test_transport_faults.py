@@ -255,7 +255,9 @@ def test_estimator_fit_is_not_resent_but_stop_is_retried(server: FaultServer) ->
 
     detail = "/v1/p1/training-jobs/1/versions/2"
     version = {"is_success": True, "job_id": 1, "version_id": 2, "job_name": "j1"}
-    server.script("GET", detail, Answer(200, {**version, "status": 8}), Answer(200, {**version, "status": 9}))
+    server.script("GET", detail, Answer(200, {**version, "status": 9}))
     server.script("POST", detail + "/stop", gateway_error(503, "APIGW.0201", "Backend unavailable"), Answer(200, OK))
     result = TrainingJob(session(server.url, retries=3), 1, 2).stop()
+    # stop() is the POST (retried once past the 503), then one GET to report the state: no pre-check
     assert result["status"] is JobState.KILLING and server.count("POST", detail + "/stop") == 2
+    assert server.count("GET", detail) == 1
