@@ -63,31 +63,33 @@ class TrainingFiles:
         return self.code_dir.rstrip("/") + "/" + self.boot_file.lstrip("/")
 
 
+class _ObsChannel:
+    """What an input and an output send: ``{"name", "remote": {"obs": {"obs_url"}}, "local_dir"?}``."""
+
+    name: str
+    obs_path: str
+    local_path: Optional[str]
+
+    def to_api(self) -> Dict[str, Any]:
+        body: Dict[str, Any] = {"name": self.name, "remote": {"obs": {"obs_url": self.obs_path}}}
+        if self.local_path:
+            body["local_dir"] = self.local_path
+        return body
+
+
 @attrs.frozen
-class InputData:
+class InputData(_ObsChannel):
     """One input: an OBS path passed to the boot file as ``--<name>=<local path>``."""
 
     obs_path: str = attrs.field(validator=_obs("obs_path"))
     name: str = attrs.field(default="data_url", validator=_name)
     local_path: Optional[str] = attrs.field(default=None, validator=_optional_text)
 
-    def to_api(self) -> Dict[str, Any]:
-        body: Dict[str, Any] = {"name": self.name, "remote": {"obs": {"obs_url": self.obs_path}}}
-        if self.local_path:
-            body["local_dir"] = self.local_path
-        return body
-
 
 @attrs.frozen
-class OutputData:
+class OutputData(_ObsChannel):
     """One output: an OBS directory passed to the boot file as ``--<name>=<local path>``."""
 
     obs_path: str = attrs.field(validator=_obs("obs_path"))
     name: str = attrs.field(default="train_url", validator=_name)
     local_path: Optional[str] = attrs.field(default=None, validator=_optional_text)
-
-    def to_api(self) -> Dict[str, Any]:
-        body: Dict[str, Any] = {"name": self.name, "remote": {"obs": {"obs_url": self.obs_path}}}
-        if self.local_path:
-            body["local_dir"] = self.local_path
-        return body
