@@ -39,8 +39,8 @@ isolation and process tree, ``logs``/``logindex`` log files and windows,
 ``obs`` OBS paths and the job bucket check, ``obs_wsgi`` the OBS endpoint
 (``obs_auth`` its signatures, ``obs_buckets`` owners, ``obs_objects`` files,
 ``obs_multipart`` multipart uploads, ``obs_errors`` its XML errors,
-``obs_server`` its listener), ``catalog`` flavors and engines, ``testing`` the Python
-API, ``cli``/``demo`` the command line.
+``obs_server`` its listener), ``catalog`` flavors and engines, ``service`` the Python
+API (``LocalService``; ``service_process`` runs it as a subprocess), ``cli``/``demo`` the command line.
 
 Security: job code is untrusted.  As root, each job runs as a uid of its own
 with a scrubbed environment in a work directory outside the data directory,
@@ -52,7 +52,8 @@ resources, and everything when the service runs unprivileged), is in
 
 from modelarts.local.accounts import Credentials, read_credentials_file, write_credentials_file
 from modelarts.local.app import App, DataDirInUse, ServiceConfig, default_data_dir
-from modelarts.local.testing import LocalService, LocalServiceProcess, MissingServerExtra, notebook_env
+from modelarts.local.service import LocalService, MissingServerExtra, notebook_env
+from modelarts.local.service_process import LocalServiceProcess
 
 __all__ = [
     "App",

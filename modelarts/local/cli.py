@@ -30,7 +30,7 @@ from modelarts.local.app import DataDirInUse, default_data_dir
 from modelarts.local.processes import is_alive
 from modelarts.local.jobs import JOB_QUOTA
 from modelarts.local.jobspec import SANDBOXES
-from modelarts.local.testing import LocalService, MissingServerExtra, notebook_env
+from modelarts.local.service import LocalService, MissingServerExtra, notebook_env
 from modelarts.local.accounts import read_credentials_file
 from modelarts.local.workspace import WorkspaceError, prepare_workspace
 

@@ -20,7 +20,7 @@ import time
 from typing import Any, Callable, List, Optional, TextIO
 
 from modelarts.estimator import Estimator
-from modelarts.local.testing import LocalService
+from modelarts.local.service import LocalService
 from modelarts.session import Session
 from modelarts.states import JobState
 

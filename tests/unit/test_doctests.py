@@ -33,7 +33,7 @@ NEEDS_SERVICE = [
     "modelarts.job",
     "modelarts.local.obs_server",
     "modelarts.local.obs_wsgi",
-    "modelarts.local.testing",
+    "modelarts.local.service",
     "modelarts.protocols",
     "modelarts.session",
 ]
