@@ -13,6 +13,7 @@ whatever order pytest runs things in.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from pathlib import Path
 from typing import Dict, Generator, Optional
@@ -22,6 +23,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # docservice, whatever --import-mode says
 import docservice  # noqa: E402
 
+#: The checkout under test: the kernels put it first on their path, so they run
+#: this tree's modelarts whatever is installed.
+_REPO_ROOT = str(Path(__file__).resolve().parents[1])
 _STACK = contextlib.ExitStack()
 _ENV: Dict[str, str] = {}
 
@@ -30,6 +34,7 @@ def _service_env() -> Dict[str, str]:
     """The running service's environment, starting the service on first use."""
     if not _ENV:
         _ENV.update(_STACK.enter_context(docservice.running()).env())
+        _ENV["PYTHONPATH"] = os.pathsep.join(filter(None, [_REPO_ROOT, os.environ.get("PYTHONPATH")]))
     return _ENV
 
 

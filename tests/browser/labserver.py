@@ -31,6 +31,8 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 TOKEN = "modelarts-browser-test"
+#: The checkout under test (the kernels put it first on their path).
+REPO_ROOT = Path(__file__).resolve().parents[2]
 #: No news, no update checks, no toasts: nothing may cover the widget.
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
@@ -123,6 +125,8 @@ def start_lab(base: Path, service_env: Mapping[str, str], timeout: float = 90) -
         JUPYTER_PLATFORM_DIRS="1",
         IPYTHONDIR=str(base / "ipython"),
         PYTHONUNBUFFERED="1",
+        # The kernels import this checkout's modelarts, not whichever one is installed.
+        PYTHONPATH=os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
     )
     args = [
         sys.executable, "-m", "jupyter", "lab",
