@@ -3,8 +3,9 @@
 Same contract as :mod:`modelarts._api`: a session honouring
 ``Session.request``, validated ids, parsed JSON back, typed
 :class:`~modelarts.exceptions.APIError` on failure.  v2 failures carry
-``error_code``/``error_msg``/``error_solution``; :func:`failure` turns one into
-the documented failure dict of ``errors="return"`` mode.
+``error_code``/``error_msg``/``error_solution``; :func:`guarded` (the one of
+:mod:`modelarts._api`) turns one into the documented failure dict of
+``errors="return"`` mode, ``error_solution`` included.
 
 =====================  ==========================================================
 Function               Path under ``/v2/{project_id}``
@@ -25,9 +26,10 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import TYPE_CHECKING, Any, Callable, Dict, Mapping, Optional, TypeVar
+from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional
 
-from modelarts.exceptions import APIError, is_missing
+from modelarts._api import guarded
+from modelarts.exceptions import is_missing
 
 if TYPE_CHECKING:
     from modelarts.sessionlike import SessionLike
@@ -38,7 +40,6 @@ __all__ = [
     "create_job",
     "delete_job",
     "engines",
-    "failure",
     "flavors",
     "guarded",
     "is_missing",
@@ -52,7 +53,6 @@ __all__ = [
 
 JOB_NOT_FOUND = "ModelArts.2775"
 Body = Dict[str, Any]
-T = TypeVar("T")
 _TASK = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -66,24 +66,6 @@ def check_job_id(value: Any) -> str:
 
 def _bad(value: Any) -> str:
     raise ValueError(f"job_id must be a v2 training job id (a UUID string), got {value!r}")
-
-
-def failure(err: APIError) -> Body:
-    """The documented failure dict: ``error_msg``, ``error_code`` and, when sent, ``error_solution``."""
-    result = err.to_dict()
-    if isinstance(err.body, Mapping) and err.body.get("error_solution"):
-        result["error_solution"] = str(err.body["error_solution"])
-    return result
-
-
-def guarded(session: SessionLike, call: Callable[..., T], *args: Any, **kwargs: Any) -> Any:
-    """``call(...)``; in ``errors="return"`` mode an ``APIError`` comes back as :func:`failure`."""
-    try:
-        return call(*args, **kwargs)
-    except APIError as err:
-        if getattr(session, "errors", "raise") == "return":
-            return failure(err)
-        raise
 
 
 def _base(session: SessionLike) -> str:

@@ -37,16 +37,12 @@ __all__ = [
     "stop_and_wait",
     "stop_version",
     "STOP_FIRST_POLL",
-    "WAIT_FIRST_POLL",
 ]
 
 log = logging.getLogger(__name__)
 #: Seconds before the first look after a stop (doubling up to the poll interval):
 #: a stop usually lands within moments, and a full interval is seconds of waiting.
 STOP_FIRST_POLL = 0.05
-#: Seconds before the first look of a plain ``wait()``: short jobs end in
-#: seconds, so the wait starts brisk and backs off to the poll interval.
-WAIT_FIRST_POLL = 0.5
 
 
 def _explain(err: ConflictError, what: str, hint: str) -> JobConflictError:

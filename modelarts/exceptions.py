@@ -189,8 +189,13 @@ class APIError(ModelArtsError):
         return f"{type(self).__name__}(status_code={self.status_code}, error_code={self.error_code!r}, error_msg={self.error_msg!r})"
 
     def to_dict(self) -> Dict[str, Any]:
-        """The documented failure shape of the SDK's return values."""
-        return {"is_success": False, "error_msg": self.error_msg, "error_code": self.error_code}
+        """The documented failure shape of the SDK's return values: ``is_success``,
+        ``error_msg``, ``error_code`` and, when the answer carried one (v2 answers
+        do), ``error_solution``."""
+        result: Dict[str, Any] = {"is_success": False, "error_msg": self.error_msg, "error_code": self.error_code}
+        if isinstance(self.body, Mapping) and self.body.get("error_solution"):
+            result["error_solution"] = str(self.body["error_solution"])
+        return result
 
 
 class BadRequestError(APIError):

@@ -6,8 +6,9 @@ documented methods return the service's documented dicts (or, with
 ``Session(errors="return")``, the documented failure dict instead of raising).
 The lifecycle verbs go further than SDK 1.1.7:
 
-* :meth:`TrainingJob.stop` is idempotent: on a job that already ended it sends
-  nothing and reports the final state; ``wait=True`` returns once it is terminal.
+* :meth:`TrainingJob.stop` is idempotent: the stop is sent, and on a job that
+  already ended its 409 is not an error (the final state is reported);
+  ``wait=True`` returns once it is terminal.
 * :meth:`TrainingJob.delete_job` refuses a running job with an error that says
   what to do; ``force=True`` stops, waits and deletes; ``missing_ok=True`` makes a
   second delete succeed.
@@ -33,7 +34,8 @@ from modelarts import _api, _lifecycle
 from modelarts._config import config_from_version
 from modelarts._logs import LOG_NOT_READY, LogFollower, exit_code_in, log_query
 from modelarts._validate import check_data_source, check_id, check_int, check_session, check_text
-from modelarts._wait import Clock, Sleep, check_wait, format_elapsed, make_progress, poll_until_terminal
+from modelarts._job_wait import WaitableJob
+from modelarts._wait import check_wait, format_elapsed
 from modelarts.exceptions import APIError, JobFailedError
 from modelarts.states import JobState
 
@@ -45,7 +47,7 @@ __all__ = ["TrainingJob"]
 log = logging.getLogger(__name__)
 
 
-class TrainingJob(_lifecycle.Job):
+class TrainingJob(_lifecycle.Job, WaitableJob):
     """A version of a training job, as returned by ``Estimator.fit()``.
 
     Parameters
@@ -121,76 +123,6 @@ class TrainingJob(_lifecycle.Job):
         """Fetch the version's details; return (and remember) its status."""
         return self._absorb(_api.get_version(self.session, self.job_id, self.version_id)).status
 
-    def wait(
-        self,
-        timeout: Optional[float] = None,
-        poll: Optional[float] = None,
-        *,
-        stopped_ok: bool = True,
-        raise_on_failure: bool = True,
-        progress: Any = False,
-        logs: bool = False,
-        sleep: Optional[Sleep] = None,
-        clock: Optional[Clock] = None,
-        first_poll: Optional[float] = None,
-    ) -> JobState:
-        """Block until the job reaches a terminal state, and return it.
-
-        Parameters
-        ----------
-        timeout:
-            Seconds to wait at most (``None`` = no limit).
-        poll:
-            Seconds between refreshes (default :attr:`poll_interval`).
-        stopped_ok:
-            Whether KILLED/CANCELED is a normal end (``True``) or a failure.
-        raise_on_failure:
-            Raise :class:`~modelarts.exceptions.JobFailedError` for a failure
-            (FAILED, LOST, IMAGE_FAILED …); otherwise just return it.
-        progress:
-            ``"auto"``/``True``, ``"text"``, ``"widget"`` or ``False``.
-        logs:
-            Print the job's new log lines while waiting.
-        sleep, clock:
-            Replacements for ``time.sleep``/``time.monotonic`` (tests).
-        first_poll:
-            Seconds before the second refresh, doubling up to ``poll``.  When neither is
-            given the wait starts at half a second, so a short job is not kept waiting a
-            whole poll interval; an explicit ``poll`` alone is kept as it is.
-
-        Raises
-        ------
-        WaitTimeoutError
-            The job was still running after ``timeout`` seconds.
-        JobFailedError
-            The job failed (see ``stopped_ok``, ``raise_on_failure``).
-        """
-        reporter = make_progress(self._label, progress)
-        follower = self._follower() if logs else None
-        seen = {"elapsed": 0.0}
-
-        def tick(state: JobState, elapsed: float) -> None:
-            seen["elapsed"] = elapsed
-            reporter.update(state, elapsed)
-            if follower is not None:
-                reporter.log(self._read_logs(follower))
-
-        final: Optional[JobState] = None
-        try:
-            final = poll_until_terminal(
-                self.refresh, timeout=timeout, poll=self.poll_interval if poll is None else poll,
-                sleep=sleep, clock=clock, on_update=tick, what=self._label(),
-                first_poll=_lifecycle.WAIT_FIRST_POLL if first_poll is None and poll is None else first_poll,
-            )  # fmt: skip
-            if follower is not None:
-                reporter.log(self._read_logs(follower))
-        finally:
-            reporter.close(final, seen["elapsed"])
-        assert final is not None
-        if (final.is_failure or (final.is_stopped and not stopped_ok)) and raise_on_failure:
-            raise self._failure(final)
-        return final
-
     def last_log_lines(self, lines: int = 20) -> List[str]:
         """The newest ``lines`` (1-500) of every log file, oldest first; ``[]`` if there is no log yet.
 
@@ -230,23 +162,20 @@ class TrainingJob(_lifecycle.Job):
         error.args = (message,)
         return error
 
-    def follow(self, timeout: Optional[float] = None, poll: Optional[float] = None) -> JobState:
-        """Wait with progress and the job's log lines (what ``fit(wait=True)`` does);
-        the final state is returned, never raised."""
-        return self.wait(timeout, poll, raise_on_failure=False, progress="auto", logs=True)
-
-    def _follower(self) -> LogFollower:
+    def _log_reader(self) -> Callable[[], List[str]]:
         def files() -> List[str]:
             return list(_api.log_file_names(self.session, self.job_id, self.version_id).get("log_file_list") or [])
 
-        return LogFollower(files, lambda query: _api.aom_log(self.session, self.job_id, self.version_id, query))
+        follower = LogFollower(files, lambda query: _api.aom_log(self.session, self.job_id, self.version_id, query))
 
-    def _read_logs(self, follower: LogFollower) -> List[str]:
-        try:
-            return follower.poll()
-        except APIError as err:  # logs are best effort: never abort a wait for them
-            log.warning("could not read the logs of %s: %s", self._label(), err)
-            return []
+        def read() -> List[str]:
+            try:
+                return follower.poll()
+            except APIError as err:  # logs are best effort: never abort a wait for them
+                log.warning("could not read the logs of %s: %s", self._label(), err)
+                return []
+
+        return read
 
     # -- lifecycle ---------------------------------------------------------------------------
     @_api.documented

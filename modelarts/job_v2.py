@@ -5,8 +5,8 @@ lifecycle qualities as the v1 :class:`~modelarts.job.TrainingJob` and satisfies
 :class:`~modelarts.protocols.ManagedJob`, so the notebook widgets show it the
 same way:
 
-* :meth:`control_job` / :meth:`stop` terminate idempotently: on a job that has
-  ended nothing is sent and the final state is reported;
+* :meth:`control_job` / :meth:`stop` terminate idempotently: the terminate is
+  sent, and on a job that has ended its 409 is not an error (the final state is reported);
 * :meth:`delete_job` refuses a running job with a message that says what to do;
   ``force=True`` terminates, waits, then deletes; ``missing_ok=True`` makes a
   second delete succeed;
@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional
 
 from modelarts import _api_v2
-from modelarts._lifecycle import STOP_FIRST_POLL, WAIT_FIRST_POLL
+from modelarts._job_wait import WaitableJob
+from modelarts._lifecycle import STOP_FIRST_POLL
 from modelarts._validate import check_session
-from modelarts._wait import Clock, Sleep, check_wait, make_progress, poll_until_terminal
+from modelarts._wait import check_wait
 from modelarts.exceptions import APIError, ConflictError, JobConflictError, JobFailedError
 from modelarts.states import JobState, phase_of, state_of_phase
 
@@ -62,7 +63,7 @@ class _LogTail:
         return [line.decode("utf-8", "replace") for line in lines]
 
 
-class TrainingJobV2:
+class TrainingJobV2(WaitableJob):
     """A v2 training job addressed by its UUID ``job_id``.
 
     Attributes
@@ -77,8 +78,6 @@ class TrainingJobV2:
         v2 jobs have no versions (kept so one display serves both job kinds).
     """
 
-    #: Seconds between refreshes while waiting.
-    poll_interval: float = 5.0
     version_id: Optional[str] = None
 
     def __init__(self, session: Any, job_id: Any, job_name: Optional[str] = None, info: Optional[Dict[str, Any]] = None) -> None:
@@ -122,74 +121,28 @@ class TrainingJobV2:
         """Fetch the job (``GET …/training-jobs/{id}``); return (and remember) its state."""
         return self._absorb(_api_v2.show_job(self.session, self.job_id))
 
-    def wait(
-        self,
-        timeout: Optional[float] = None,
-        poll: Optional[float] = None,
-        *,
-        stopped_ok: bool = True,
-        raise_on_failure: bool = True,
-        progress: Any = False,
-        logs: bool = False,
-        sleep: Optional[Sleep] = None,
-        clock: Optional[Clock] = None,
-        first_poll: Optional[float] = None,
-    ) -> JobState:
-        """Block until the job's phase is terminal (Completed, Failed, Terminated, Abnormal).
+    def _log_reader(self) -> Callable[[], List[str]]:
+        """The new lines of task ``worker-0``'s log."""
+        return _LogTail(self).poll
 
-        ``progress`` (``"auto"``, ``"text"``, ``"widget"`` or ``False``) shows the wait;
-        ``logs=True`` prints the new lines of task ``worker-0``'s log as they arrive.
-
-        Raises
-        ------
-        WaitTimeoutError
-            Still running after ``timeout`` seconds.
-        JobFailedError
-            The job failed (or was terminated, with ``stopped_ok=False``) and ``raise_on_failure``.
-        """
-        reporter = make_progress(self._label, progress)
-        follower = _LogTail(self) if logs else None
-        seen = {"elapsed": 0.0}
-
-        def tick(state: JobState, elapsed: float) -> None:
-            seen["elapsed"] = elapsed
-            reporter.update(state, elapsed)
-            if follower is not None:
-                reporter.log(follower.poll())
-
-        final: Optional[JobState] = None
-        try:
-            final = poll_until_terminal(
-                self.refresh, timeout=timeout, poll=self.poll_interval if poll is None else poll, sleep=sleep,
-                clock=clock, on_update=tick, what=self._label(),
-                first_poll=WAIT_FIRST_POLL if first_poll is None and poll is None else first_poll,
-            )  # fmt: skip
-            if follower is not None:
-                reporter.log(follower.poll())
-        finally:
-            reporter.close(final, seen["elapsed"])
-        assert final is not None
-        if (final.is_failure or (final.is_stopped and not stopped_ok)) and raise_on_failure:
-            raise JobFailedError(f"{self._label()} ended {phase_of(final)[0]}", status=final)
-        return final
-
-    def follow(self, timeout: Optional[float] = None) -> JobState:
-        """Wait with progress and the log lines (what ``fit(wait=True)`` does); the final
-        state is returned, never raised."""
-        return self.wait(timeout, raise_on_failure=False, progress="auto", logs=True)
+    def _failure(self, final: JobState) -> JobFailedError:
+        return JobFailedError(f"{self._label()} ended {phase_of(final)[0]}", status=final)
 
     # -- lifecycle -------------------------------------------------------------------
     def _terminate(self) -> JobState:
-        state = self.refresh()
-        if state.is_terminal or state is JobState.KILLING:
-            log.info("%s is already %s; not sending terminate", self._label(), self.phase)
-            return state
+        """``POST …/actions`` (terminate), then the state it left the job in.
+
+        A job that has ended, or is being terminated, answers 409: that is not an
+        error (terminate is idempotent), and one refresh tells which state it is in.
+        A 409 from a job that is still live is raised.
+        """
         try:
             return self._absorb(_api_v2.terminate_job(self.session, self.job_id))
         except ConflictError:
             state = self.refresh()
             if not (state.is_terminal or state is JobState.KILLING):
                 raise
+            log.info("%s is already %s; no terminate needed", self._label(), self.phase)
             return state
 
     def stop(self, wait: bool = False, timeout: Optional[float] = None, *, poll: Optional[float] = None) -> Any:

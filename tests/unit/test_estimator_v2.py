@@ -99,16 +99,28 @@ def test_custom_image_body() -> None:
     assert body["algorithm"]["engine"] == {"image_url": "img:1"} and body["algorithm"]["command"] == "python x.py"
 
 
-def test_terminate_on_an_ended_job_sends_nothing_and_reports_the_final_state() -> None:
+def test_terminate_on_an_ended_job_is_not_an_error_and_reports_the_final_state() -> None:
     session = FakeSession()
     session.phases = ["Completed"]
+    session.answers[("POST", f"/training-jobs/{JOB_ID}/actions")] = _fail(409, "ModelArts.2796")
     answer = TrainingJobV2(session, JOB_ID).control_job()
-    assert answer["status"]["phase"] == "Completed" and session.sent("POST") == []
+    assert answer["status"]["phase"] == "Completed"
+    # The terminate goes first (the 409 already says the job has ended), then one look.
+    assert [(call[0], call[1]) for call in session.calls] == [
+        ("POST", f"/training-jobs/{JOB_ID}/actions"), ("GET", f"/training-jobs/{JOB_ID}")]
+
+
+def test_terminate_of_a_running_job_is_one_post_and_no_precheck() -> None:
+    session = FakeSession()
+    session.answers[("POST", f"/training-jobs/{JOB_ID}/actions")] = _job("Terminating")
+    answer = TrainingJobV2(session, JOB_ID).stop()
+    assert answer["status"]["phase"] == "Terminating"
+    assert [call[0] for call in session.calls] == ["POST"]
 
 
 def test_terminate_racing_the_end_is_not_an_error() -> None:
     session = FakeSession()
-    session.phases = ["Running", "Completed"]
+    session.phases = ["Completed"]  # it ended between the user's click and the terminate
     session.answers[("POST", f"/training-jobs/{JOB_ID}/actions")] = _fail(409, "ModelArts.2796")
     answer = Estimator.control_job_by_id(session=session, job_id=JOB_ID)
     assert answer["status"]["phase"] == "Completed"
