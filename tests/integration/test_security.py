@@ -213,7 +213,7 @@ def test_secrets_stay_out_of_debug_logs_errors_and_world_readable_files(
     texts: List[str] = []
     for session in sessions:
         texts.append(json.dumps(session.request("GET", world.path("/v1/{p}/training-jobs"))))
-        texts += [repr(session), repr(session._auth)]
+        texts += [repr(session), repr(session._http_auth)]
     world.secrets.append(sessions[1]._token._token or "")  # the IAM token the password session got
     failures: List[Any] = [
         lambda: Session(access_key=main.access_key, secret_key="wrong-" + main.secret_key, project_id=main.project_id,

@@ -35,13 +35,14 @@ def test_aksk(local_service: LocalService, endpoint: str) -> None:
     session = Session(access_key=c.access_key, secret_key=c.secret_key, project_id=c.project_id,
                       region_name=c.region_name)
     assert list_jobs(session)["is_success"] is True
+    assert session.auth == session.auth_method == "aksk"
 
 
 def test_account_password(local_service: LocalService, endpoint: str) -> None:
     c = local_service.credentials
     session = Session(username=c.account, password=c.password, region_name=c.region_name, project_id=c.project_id)
     assert list_jobs(session)["is_success"] is True
-    assert session.auth == "account" and session._token.issued == 1
+    assert session.auth == session.auth_method == "account" and session._token.issued == 1
 
 
 def test_iam_user_under_account_finds_its_project_by_region(local_service: LocalService, endpoint: str) -> None:
@@ -50,6 +51,7 @@ def test_iam_user_under_account_finds_its_project_by_region(local_service: Local
     session = Session(account=c.account, username="alice-forms", password="alice-pw-1", region_name=c.region_name)
     assert session.project_id == c.project_id == user.project_id
     assert list_jobs(session)["is_success"] is True
+    assert session.auth == session.auth_method == "account"
 
 
 def test_wrong_password_is_refused(local_service: LocalService, endpoint: str) -> None:
