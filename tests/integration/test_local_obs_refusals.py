@@ -12,10 +12,10 @@ import attrs
 import pytest
 import requests
 
-from modelarts import signer
 from modelarts.local import Credentials, LocalService
 
 from obs_helpers import client, obs_mode_client, signed, temporary_credentials
+from signing import sign_headers
 
 
 @pytest.fixture(scope="module")
@@ -146,8 +146,8 @@ def _job_body(bucket: str) -> dict:
 def _post_job(service: LocalService, creds: Credentials, body: dict, version: str = "v1") -> requests.Response:
     url = f"{service.endpoint}/{version}/{creds.project_id}/training-jobs"
     data = json.dumps(body).encode()
-    headers = {"Content-Type": "application/json"}
-    headers.update(signer.sign("POST", url, headers, data, creds.access_key, creds.secret_key))
+    headers = sign_headers("POST", url, creds.access_key, creds.secret_key, body=data,
+                           headers={"Content-Type": "application/json"})
     return requests.post(url, data=data, headers=headers, timeout=30)
 
 

@@ -7,12 +7,12 @@ from typing import Any, Dict
 
 import pytest
 
-from modelarts import signer
 from modelarts.local.accounts import Directory
 from modelarts.local.errors import IAMAuthenticationFailed, KeystoneUnauthorized
 from modelarts.local.gateway import Gateway
 from modelarts.local.iam import IAM
 from modelarts.local.store import Database
+from signing import sign_headers
 
 NOW = _dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=_dt.timezone.utc)
 
@@ -32,9 +32,7 @@ def _login_body(account: str, password: str) -> Dict[str, Any]:
 
 def _signed(gateway: Gateway, access_key: str, secret_key: str) -> Any:
     path = "/v1/p/training-jobs"
-    headers = {"host": "127.0.0.1:1", "x-sdk-date": signer.format_date(NOW)}
-    headers.update({k.lower(): v for k, v in signer.sign("GET", "http://127.0.0.1:1" + path, headers, b"",
-                                                          access_key, secret_key).items()})
+    headers = sign_headers("GET", "http://127.0.0.1:1" + path, access_key, secret_key, now=NOW, lower=True)
     return gateway.authenticate("GET", path, "", headers, b"")
 
 

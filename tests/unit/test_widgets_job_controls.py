@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from typing import Any, List, Optional
 
 import pytest
+from polling import wait_for
 
 from modelarts.exceptions import ConnectionError, JobConflictError, NotFoundError
 from modelarts.states import JobState
@@ -69,14 +71,8 @@ class FakeJob:
         return {"is_success": True}
 
 
-def _eventually(condition: Any, timeout: float = 5.0) -> bool:
-    """Wait (bounded) for a background thread to make ``condition()`` true."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
+#: Wait (bounded) for a background thread to make a condition true; the widgets poll every few ms.
+_eventually = functools.partial(wait_for, timeout=5.0, interval=0.005)
 
 
 def _text(controls: JobControls, name: str) -> str:

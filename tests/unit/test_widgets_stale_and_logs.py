@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import threading
-import time
 from typing import Any, Dict, List
 
 import pytest
+from polling import wait_for
 from test_widgets_job_controls import FakeJob
 
 from modelarts.exceptions import BadRequestError
@@ -52,13 +53,8 @@ class LoggingJob(FakeJob):
             return self.log[-lines:]
 
 
-def _eventually(condition: Any, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
+#: Wait (bounded) for a background thread to make a condition true; the widgets poll every few ms.
+_eventually = functools.partial(wait_for, timeout=5.0, interval=0.005)
 
 
 def _stdout(controls: JobControls) -> str:
