@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import itertools
 import os
+import signal
+import sqlite3
 import textwrap
 from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
@@ -214,6 +216,20 @@ def token_api(local_service: LocalService) -> Api:
 def any_api(request: pytest.FixtureRequest, api: Api, token_api: Api) -> Api:
     """Each test using it runs once with AK/SK signing and once with a token."""
     return api if request.param == "aksk" else token_api
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    """A data dir for a service of this test's own; job groups a failing test left running are killed."""
+    yield tmp_path / "state"
+    database = tmp_path / "state" / "state.db"
+    if database.exists():
+        with sqlite3.connect(database) as conn:
+            for (pid,) in conn.execute("SELECT pid FROM versions WHERE pid IS NOT NULL"):
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from obs import convertor
 
 from modelarts.local import Credentials
 
-__all__ = ["client", "obs_mode_client", "signed", "temporary_credentials"]
+__all__ = ["client", "client_signing", "obs_mode_client", "signed", "temporary_credentials"]
 
 
 def client(endpoint: str, creds: Credentials, **kwargs: Any) -> obs.ObsClient:
@@ -35,6 +35,13 @@ def obs_mode_client(endpoint: str, creds: Credentials) -> obs.ObsClient:
     result.ha = convertor.Adapter("obs")
     result.convertor = convertor.Convertor("obs", result.ha)
     return result
+
+
+def client_signing(mode: str, endpoint: str, creds: Credentials) -> obs.ObsClient:
+    """ObsClient with V2 (``mode="v2"``) or OBS (``mode="obs"``) signatures."""
+    if mode not in ("v2", "obs"):
+        raise ValueError(f"mode must be 'v2' or 'obs', got {mode!r}")
+    return client(endpoint, creds) if mode == "v2" else obs_mode_client(endpoint, creds)
 
 
 def signed(

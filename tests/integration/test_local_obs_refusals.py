@@ -14,7 +14,7 @@ import requests
 
 from modelarts.local import Credentials, LocalService
 
-from obs_helpers import client, obs_mode_client, signed, temporary_credentials
+from obs_helpers import client, client_signing, obs_mode_client, signed, temporary_credentials
 from signing import sign_headers
 
 
@@ -218,8 +218,7 @@ def test_serve_prints_and_env_exports_the_obs_endpoint(tmp_path_factory: pytest.
 
 @pytest.mark.parametrize("mode", ["v2", "obs"])
 def test_signed_urls(service: LocalService, mode: str) -> None:
-    maker = client(service.obs_endpoint, service.credentials) if mode == "v2" else \
-        obs_mode_client(service.obs_endpoint, service.credentials)
+    maker = client_signing(mode, service.obs_endpoint, service.credentials)
     url = maker.createSignedUrl("GET", "mine", "secret.txt", expires=300).signedUrl
     assert requests.get(url, timeout=10).content == b"main's data"
     other = url.replace("/mine/secret.txt", "/mine/other.txt")
