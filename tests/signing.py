@@ -1,4 +1,4 @@
-"""The gateway's ``SDK-HMAC-SHA256`` signature for tests: one signer, one client, one check.
+"""How tests authenticate to the local service: one signer, one client, one check, one login.
 
 Everything signs with :func:`modelarts.signer.sign` (the SDK's own signer), so a
 test changes only the part under test: the clock (``now``), the secret, the
@@ -9,6 +9,9 @@ signed header list, or what is sent after signing.
 * :class:`GatewayClient`: signed (or IAM-token) requests over one keep-alive
   ``requests.Session``, plus the v1 calls many tests need.
 * :func:`signed_by`: which access key signed a request a fake server received.
+* :func:`login_body`, :func:`login`, :func:`token_for`, :func:`request_temporary`,
+  :func:`temporary_credentials`: IAM's password login (a token) and temporary
+  AK/SK with a security token, over HTTP or as bodies for the IAM object.
 
 OBS requests are signed another way (``AWS ak:sig`` / ``OBS ak:sig``, by
 esdk-obs-python's signer): see ``tests/integration/obs_helpers.py``.
@@ -20,12 +23,16 @@ import datetime as _dt
 from typing import Any, Dict, Mapping, Optional, Protocol, Sequence, Union
 from urllib.parse import urlsplit
 
+import attrs
 import requests
 
 from modelarts import signer
 from modelarts.local import Credentials
 
-__all__ = ["GatewayClient", "base_headers", "sign_headers", "signed_by"]
+__all__ = [
+    "GatewayClient", "base_headers", "login", "login_body", "request_temporary", "sign_headers", "signed_by",
+    "temporary_credentials", "token_for",
+]
 
 Moment = Union[_dt.datetime, float, None]
 
@@ -168,3 +175,45 @@ def signed_by(request: Received, secrets: Mapping[str, str]) -> str:
         return ""
     to_sign = signer.string_to_sign(creq, request.headers.get("X-Sdk-Date", ""))
     return auth.access_key if signer.signature(secret, to_sign) == auth.signature else ""
+
+
+# -- IAM: tokens and temporary keys ------------------------------------------------------------------
+def login_body(name: str, password: str, domain: Optional[str] = None, project: Optional[Mapping[str, str]] = None,
+               ) -> Dict[str, Any]:
+    """The body of a password login (``POST /v3/auth/tokens``); ``project`` (``{"id": …}`` or ``{"name": …}``) scopes it."""
+    user: Dict[str, Any] = {"name": name, "password": password}
+    if domain is not None:
+        user["domain"] = {"name": domain}
+    body: Dict[str, Any] = {"auth": {"identity": {"methods": ["password"], "password": {"user": user}}}}
+    if project is not None:
+        body["auth"]["scope"] = {"project": dict(project)}
+    return body
+
+
+def login(endpoint: str, name: str, domain: str, password: str,
+          project: Optional[Mapping[str, str]] = None) -> requests.Response:
+    """IAM's answer to a password login."""
+    return requests.post(endpoint + "/v3/auth/tokens", json=login_body(name, password, domain, project), timeout=30)
+
+
+def token_for(endpoint: str, creds: Credentials, project: Optional[Mapping[str, str]] = None) -> str:
+    """The ``X-Subject-Token`` of ``creds``' password login, scoped to their project (or ``project``)."""
+    response = login(endpoint, creds.username, creds.account, creds.password, project or {"id": creds.project_id})
+    assert response.status_code == 201, response.text
+    return response.headers["X-Subject-Token"]
+
+
+def request_temporary(endpoint: str, token: str, duration: int = 900) -> requests.Response:
+    """IAM's answer to a request for temporary AK/SK (``securitytokens``) with ``token``."""
+    body = {"auth": {"identity": {"methods": ["token"], "token": {"duration_seconds": duration}}}}
+    return requests.post(endpoint + "/v3.0/OS-CREDENTIAL/securitytokens", json=body,
+                         headers={"X-Auth-Token": token}, timeout=30)
+
+
+def temporary_credentials(endpoint: str, creds: Credentials, token: Optional[str] = None) -> Credentials:
+    """``creds`` with a temporary AK/SK and security token in place of their keys (``token``: a login of theirs)."""
+    answer = request_temporary(endpoint, token or token_for(endpoint, creds))
+    assert answer.status_code == 201, answer.text
+    cred = answer.json()["credential"]
+    return attrs.evolve(creds, access_key=cred["access"], secret_key=cred["secret"],
+                        security_token=cred["securitytoken"])

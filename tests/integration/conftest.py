@@ -24,11 +24,10 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, Optional
 
 import pytest
-import requests
 
-from modelarts.local import Credentials, LocalService
+from modelarts.local import LocalService
 from polling import wait_for
-from signing import GatewayClient
+from signing import GatewayClient, token_for
 
 #: Stop grace used by the session service (seconds between SIGTERM and SIGKILL).
 GRACE = 1.0
@@ -42,28 +41,6 @@ def unique(prefix: str) -> str:
 
 #: The signed client (``tests/signing.py``) under the name these tests use.
 Api = GatewayClient
-
-
-def token_for(endpoint: str, credentials: Credentials, project: Optional[Dict[str, str]] = None) -> str:
-    """Log in with the password method; the ``X-Subject-Token``."""
-    body = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {
-                        "name": credentials.username,
-                        "password": credentials.password,
-                        "domain": {"name": credentials.account},
-                    }
-                },
-            },
-            "scope": {"project": project or {"id": credentials.project_id}},
-        }
-    }
-    response = requests.post(endpoint + "/v3/auth/tokens", json=body, timeout=30)
-    assert response.status_code == 201, response.text
-    return response.headers["X-Subject-Token"]
 
 
 class Bucket:

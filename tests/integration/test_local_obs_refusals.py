@@ -14,8 +14,8 @@ import requests
 
 from modelarts.local import Credentials, LocalService
 
-from obs_helpers import client, client_signing, obs_mode_client, signed, temporary_credentials
-from signing import sign_headers
+from obs_helpers import client, client_signing, obs_mode_client, signed
+from signing import sign_headers, temporary_credentials
 
 
 @pytest.fixture(scope="module")

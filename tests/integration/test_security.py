@@ -19,10 +19,9 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import attrs
 import pytest
-import requests
 
 from fuzz_helpers import Snapshot, check_answer, create_body
-from signing import GatewayClient, base_headers, sign_headers
+from signing import GatewayClient, base_headers, sign_headers, temporary_credentials, token_for
 from modelarts import exceptions as exc
 from modelarts.local import Credentials, LocalService
 from modelarts.session import Session
@@ -51,25 +50,14 @@ class World:
         return template.format(p=(creds or self.main).project_id, j=self.job["job_id"], v=self.job["version_id"])
 
     def token(self, creds: Credentials, project_id: Optional[str] = None) -> str:
-        user = {"name": creds.username, "password": creds.password, "domain": {"name": creds.account}}
-        body: Dict[str, Any] = {"auth": {"identity": {"methods": ["password"], "password": {"user": user}},
-                         "scope": {"project": {"id": project_id or creds.project_id}}}}
-        response = requests.post(self.service.endpoint + "/v3/auth/tokens", json=body, timeout=30)
-        assert response.status_code == 201, response.text
-        self.secrets.append(response.headers["X-Subject-Token"])
-        return response.headers["X-Subject-Token"]
+        token = token_for(self.service.endpoint, creds, {"id": project_id or creds.project_id})
+        self.secrets.append(token)
+        return token
 
     def temporary(self) -> Credentials:
-        body: Dict[str, Any] = {"auth": {"identity": {"methods": ["token"], "token": {"duration_seconds": 900}}}}
-        response = requests.post(self.service.endpoint + "/v3.0/OS-CREDENTIAL/securitytokens", json=body,
-                                 headers={"X-Auth-Token": self.token(self.main)}, timeout=30)
-        assert response.status_code == 201, response.text
-        cred = response.json()["credential"]
-        self.secrets += [cred["secret"], cred["securitytoken"]]
-        return Credentials(**{**{k: getattr(self.main, k) for k in ("account", "username", "password", "project_id",
-                                                                     "region_name", "user_id")},
-                              "access_key": cred["access"], "secret_key": cred["secret"],
-                              "security_token": cred["securitytoken"]})
+        temp = temporary_credentials(self.service.endpoint, self.main, token=self.token(self.main))
+        self.secrets += [temp.secret_key, temp.security_token]
+        return temp
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,8 @@ import requests
 from modelarts.local import LocalService
 from modelarts.local.app import ServiceConfig
 
-from obs_helpers import client, client_signing, signed, temporary_credentials
+from obs_helpers import client, client_signing, signed
+from signing import temporary_credentials
 
 ENGINES = "/v1/{project_id}/job/ai-engines"
 WINDOW = 15 * 60

@@ -13,7 +13,7 @@ from modelarts.local.gateway import Gateway
 from modelarts.local.iam import IAM
 from modelarts.local.rowcache import RowCache
 from modelarts.local.store import Database
-from signing import sign_headers
+from signing import login_body, sign_headers
 
 
 class Clock:
@@ -81,8 +81,7 @@ def test_cached_keys_keep_every_check() -> None:
         gateway.authenticate("GET", path, "", good, b"")
 
     # temporary key: needs its token and expires, cached or not
-    login = {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "corp", "password": "pw"}}}}}
-    token, _ = iam.password_login(login)
+    token, _ = iam.password_login(login_body("corp", "pw"))
     temp = iam.temporary_credentials(token, {"auth": {"identity": {"methods": ["token"]}}})["credential"]
     with_token = _signed(url, temp["access"], temp["secret"], clock.now, temp["securitytoken"])
     assert gateway.authenticate("GET", path, "", with_token, b"").user_id == creds.user_id

@@ -8,7 +8,7 @@ import itertools
 import attrs
 import pytest
 from polling import describe, wait_for
-from signing import GatewayClient, base_headers, sign_headers, signed_by
+from signing import GatewayClient, base_headers, login_body, sign_headers, signed_by
 
 from modelarts import signer
 from modelarts.local import Credentials
@@ -81,3 +81,11 @@ def test_gateway_client_fills_in_the_project_and_leaves_other_braces() -> None:
     assert client.url("/v1/{project_id}/training-jobs") == "http://127.0.0.1:1/v1/p1/training-jobs"
     assert client.url("/v1/{x}/a") == "http://127.0.0.1:1/v1/{x}/a"  # fuzzed paths go out as they are
     assert client.http.trust_env is False
+
+
+def test_login_body_is_the_documented_password_login() -> None:
+    assert login_body("alice", "pw") == {"auth": {"identity": {"methods": ["password"],
+                                                               "password": {"user": {"name": "alice", "password": "pw"}}}}}
+    scoped = login_body("alice", "pw", "corp", {"id": "p1"})["auth"]
+    assert scoped["identity"]["password"]["user"]["domain"] == {"name": "corp"}
+    assert scoped["scope"] == {"project": {"id": "p1"}}
