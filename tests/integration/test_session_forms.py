@@ -11,6 +11,7 @@ import pytest
 from modelarts.exceptions import AuthenticationError, ConfigurationError, PermissionDeniedError
 from modelarts.local import LocalService
 from modelarts.session import Session
+from signing import temporary_credentials
 
 JOBS = "/v1/{}/training-jobs"
 
@@ -74,16 +75,11 @@ def test_bare_session_inside_a_notebook(local_service: LocalService, monkeypatch
 def test_temporary_keys_need_their_security_token(local_service: LocalService, endpoint: str) -> None:
     c = local_service.credentials
     account = Session(username=c.account, password=c.password, region_name=c.region_name, project_id=c.project_id)
-    temp = account._http.post(
-        f"{endpoint}/v3.0/OS-CREDENTIAL/securitytokens",
-        json={"auth": {"identity": {"methods": ["token"], "token": {"duration_seconds": 900}}}},
-        headers={"X-Auth-Token": account._token.token()},
-        timeout=10,
-    ).json()["credential"]
-    good = Session(access_key=temp["access"], secret_key=temp["secret"], security_token=temp["securitytoken"],
+    temp = temporary_credentials(endpoint, c, token=account._token.token())  # the SDK session's own token
+    good = Session(access_key=temp.access_key, secret_key=temp.secret_key, security_token=temp.security_token,
                    project_id=c.project_id, region_name=c.region_name)
     assert list_jobs(good)["is_success"] is True
-    bare = Session(access_key=temp["access"], secret_key=temp["secret"], project_id=c.project_id,
+    bare = Session(access_key=temp.access_key, secret_key=temp.secret_key, project_id=c.project_id,
                    region_name=c.region_name)
     with pytest.raises(AuthenticationError) as info:
         list_jobs(bare)
