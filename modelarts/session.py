@@ -112,6 +112,11 @@ class Session(ObsSessionMixin):
     #: ``"aksk"`` or ``"account"``: see the class docstring.
     auth_method: str
 
+    @property
+    def auth(self) -> str:
+        """:attr:`auth_method` under its documented name (``"aksk"`` or ``"account"``)."""
+        return self.auth_method
+
     def __init__(
         self,
         config_file: Optional[str] = None,
@@ -243,11 +248,6 @@ class Session(ObsSessionMixin):
     secret_key = _key_field("secret_key", "The secret key (never shown in ``repr`` or logs).")
     security_token = _key_field("security_token", "The security token of temporary keys, else ``None``.")
     user_id = _key_field("user_id", "The user id from a notebook credentials file, if it names one.")
-
-    @property
-    def auth(self) -> str:
-        """:attr:`auth_method` under its documented name (``"aksk"`` or ``"account"``)."""
-        return self.auth_method
 
     @property
     def host(self) -> str:

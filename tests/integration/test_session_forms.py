@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Type
 
 import pytest
 
-from modelarts.exceptions import AuthenticationError, ConfigurationError, PermissionDeniedError
+from modelarts.exceptions import APIError, AuthenticationError, ConfigurationError, PermissionDeniedError
 from modelarts.local import LocalService
 from modelarts.session import Session
 from signing import temporary_credentials
@@ -29,6 +29,13 @@ def endpoint(local_service: LocalService) -> Iterator[str]:
 
 def list_jobs(session: Session) -> dict:
     return session.request("GET", JOBS.format(session.project_id), params={"per_page": 1})
+
+
+def refusal(session: Session, error: Type[APIError]) -> APIError:
+    """The ``error`` listing jobs with ``session`` raises."""
+    with pytest.raises(error) as info:
+        list_jobs(session)
+    return info.value
 
 
 def test_aksk(local_service: LocalService, endpoint: str) -> None:
@@ -58,9 +65,7 @@ def test_iam_user_under_account_finds_its_project_by_region(local_service: Local
 def test_wrong_password_is_refused(local_service: LocalService, endpoint: str) -> None:
     c = local_service.credentials
     session = Session(username=c.account, password="not-it", region_name=c.region_name, project_id=c.project_id)
-    with pytest.raises(AuthenticationError) as info:
-        list_jobs(session)
-    assert "not-it" not in str(info.value)
+    assert "not-it" not in str(refusal(session, AuthenticationError))
 
 
 def test_bare_session_inside_a_notebook(local_service: LocalService, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -81,9 +86,7 @@ def test_temporary_keys_need_their_security_token(local_service: LocalService, e
     assert list_jobs(good)["is_success"] is True
     bare = Session(access_key=temp.access_key, secret_key=temp.secret_key, project_id=c.project_id,
                    region_name=c.region_name)
-    with pytest.raises(AuthenticationError) as info:
-        list_jobs(bare)
-    assert info.value.error_code == "APIGW.0301"
+    assert refusal(bare, AuthenticationError).error_code == "APIGW.0301"
 
 
 def test_expired_token_is_renewed_and_the_call_retried(tmp_path: Path) -> None:
@@ -110,9 +113,7 @@ def test_project_of_someone_else_is_refused(local_service: LocalService, endpoin
     other = local_service.add_account("forms-other-account")
     session = Session(access_key=c.access_key, secret_key=c.secret_key, project_id=other.project_id,
                       region_name=c.region_name)
-    with pytest.raises(PermissionDeniedError) as info:
-        list_jobs(session)
-    assert info.value.error_code == "ModelArts.0210"
+    assert refusal(session, PermissionDeniedError).error_code == "ModelArts.0210"
 
 
 def test_nothing_configured_names_the_places_it_looked(endpoint: str) -> None:
