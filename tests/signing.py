@@ -74,7 +74,8 @@ def sign_headers(
 class GatewayClient:
     """Requests to one local service, signed with AK/SK or carrying an IAM token.
 
-    ``path`` may contain ``{project_id}`` (the credentials' project).  Per
+    ``path`` may contain ``{project_id}``: :attr:`project_id`, the credentials'
+    project unless a test sets another (it goes in ``X-Project-Id`` too).  Per
     request: ``sign=False`` (and no token) sends it unauthenticated, ``now``
     signs with another clock, ``access_key``/``secret_key`` sign with other
     keys, ``signed`` picks the signed headers.  Only loopback is called, so
@@ -108,7 +109,7 @@ class GatewayClient:
         signed: Optional[Sequence[str]] = None,
     ) -> requests.Response:
         prepared = requests.Request(method, self.url(path), params=params, json=json, data=data).prepare()
-        base = base_headers(self.credentials, headers)
+        base = base_headers(self.credentials, {"X-Project-Id": self.project_id, **(headers or {})})
         if self.token is not None:
             base["X-Auth-Token"] = self.token
         elif sign:

@@ -89,3 +89,13 @@ def test_login_body_is_the_documented_password_login() -> None:
     scoped = login_body("alice", "pw", "corp", {"id": "p1"})["auth"]
     assert scoped["identity"]["password"]["user"]["domain"] == {"name": "corp"}
     assert scoped["scope"] == {"project": {"id": "p1"}}
+
+
+def test_gateway_client_sends_the_project_a_test_switched_to() -> None:
+    sent = []
+    client = GatewayClient("http://127.0.0.1:1", CREDS)
+    client.http.send = lambda prepared, **kw: sent.append(prepared)  # type: ignore[method-assign]
+    client.project_id = "p2"
+    client.get("/v1/{project_id}/training-jobs", headers={"X-Extra": "1"})
+    assert sent[0].url == "http://127.0.0.1:1/v1/p2/training-jobs" and sent[0].headers["X-Project-Id"] == "p2"
+    assert sent[0].headers["X-Extra"] == "1" and sent[0].headers["Authorization"].startswith("SDK-HMAC-SHA256 ")
