@@ -92,6 +92,16 @@ class Session(ObsSessionMixin):
     timeout, retries, backoff_factor:
         ``(connect, read)`` seconds; retries of idempotent calls.
 
+    Attributes
+    ----------
+    auth_method:
+        How the session authenticates: ``"aksk"`` (AK/SK signing, also a
+        notebook's plain ``Session()``) or ``"account"`` (a password login, of
+        an account or of an IAM user under one).
+    auth:
+        The same string under the name the ModelArts SDK reference lists among
+        a session's attributes (read-only).
+
     Examples
     --------
     >>> session = Session(access_key=ak, secret_key=sk, project_id=pid, region_name="cn-north-4")  # doctest: +SKIP
@@ -99,6 +109,13 @@ class Session(ObsSessionMixin):
     """
 
     _overrides: ClassVar[Dict[str, Optional[str]]] = {}
+    #: ``"aksk"`` or ``"account"``: see the class docstring.
+    auth_method: str
+
+    @property
+    def auth(self) -> str:
+        """:attr:`auth_method` under its documented name (``"aksk"`` or ``"account"``)."""
+        return self.auth_method
 
     def __init__(
         self,
@@ -153,7 +170,8 @@ class Session(ObsSessionMixin):
         self._http = build_http(retries, backoff_factor, idempotent=True)
         self._http_once = build_http(retries, backoff_factor, idempotent=False)
         self._closed = False
-        self._auth: requests.auth.AuthBase
+        # What each call carries: the AK/SK signature or the IAM token (a requests AuthBase).
+        self._http_auth: requests.auth.AuthBase
         _check_pairs(username, password, access_key, secret_key)
         self._provider: Optional[Callable[[], AccessKey]] = None
         if username and password:
@@ -170,17 +188,17 @@ class Session(ObsSessionMixin):
             raise ConfigurationError(f"project_id must be 1-64 of A-Z, a-z, 0-9, '_' and '-', got {project_id!r}")
         self.project_id: str = project_id
         if self._provider is not None:
-            self._auth = SignerAuth(self._provider, project_id=project_id)
+            self._http_auth = SignerAuth(self._provider, project_id=project_id)
 
     def _use_password(self, login: Password, project_id: Optional[str]) -> Optional[str]:
         """Token auth; without a project id, IAM names the project after the region."""
         from modelarts.auth import TokenAuth, TokenManager
 
-        self.auth = "account"
+        self.auth_method = "account"
         self.credential_source = login.source
         region = None if project_id else self.region_name
         self._token = TokenManager(self.endpoints.iam, login, project_id, region, self._post_iam)
-        self._auth = TokenAuth(self._token)
+        self._http_auth = TokenAuth(self._token)
         if project_id:
             return project_id
         self._token.token()
@@ -192,7 +210,7 @@ class Session(ObsSessionMixin):
         """AK/SK signing with the given keys, else the notebook/environment chain."""
         from modelarts.credentials import AccessKey, StaticProvider, find_access_key
 
-        self.auth = "aksk"
+        self.auth_method = "aksk"
         if access_key and secret_key:
             key = AccessKey(access_key, secret_key, security_token=token, source="arguments")
             self._provider, self.credential_source = StaticProvider(key), key.source
@@ -245,7 +263,7 @@ class Session(ObsSessionMixin):
 
     def __repr__(self) -> str:
         return (
-            f"Session(auth={self.auth!r}, region_name={self.region_name!r}, project_id={self.project_id!r}, "
+            f"Session(auth={self.auth_method!r}, region_name={self.region_name!r}, project_id={self.project_id!r}, "
             f"endpoint={self.endpoints.modelarts!r}, credentials={self.credential_source!r})"
         )
 
@@ -281,7 +299,8 @@ class Session(ObsSessionMixin):
         retry = method in IDEMPOTENT if idempotent is None else idempotent
         http = self._http if retry else self._http_once
         url = self.endpoints.modelarts + path
-        return send(http, method, url, params=params, json_body=json, timeout=timeout or self.timeout, auth=self._auth)
+        return send(http, method, url, params=params, json_body=json, timeout=timeout or self.timeout,
+                    auth=self._http_auth)
 
     def close(self) -> None:
         """Release pooled connections; later calls raise."""
@@ -302,5 +321,5 @@ class Session(ObsSessionMixin):
 
         prepared = requests.Request(check_call(method, path), self.endpoints.modelarts + path).prepare()
         prepared.prepare_headers({"Content-Type": "application/json"})
-        self._auth(prepared)
+        self._http_auth(prepared)
         return prepared.url or "", header_text(prepared.headers)

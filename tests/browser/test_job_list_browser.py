@@ -9,13 +9,13 @@ then asks the service itself.
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 from typing import Dict
 
 import pytest
 from browser_helpers import button, clipped, put_boot, run_notebook, session_cell, settle, start_job
 from playwright.sync_api import Page, expect
+from polling import wait_for
 
 from modelarts.estimator import Estimator
 from modelarts.local import LocalService
@@ -29,11 +29,9 @@ QUICK = "print('done', flush=True)\n"
 
 
 def _wait_all(session: Session, jobs: Dict[str, object], ok, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    for job in jobs.values():
-        while not ok(job.refresh()):  # type: ignore[attr-defined]
-            assert time.monotonic() < deadline, f"{job} did not get there"
-            time.sleep(0.1)
+    """Wait (at most ``timeout`` seconds in all) until ``ok`` holds for every job's state."""
+    wait_for(lambda: all(ok(job.refresh()) for job in jobs.values()), timeout=timeout, interval=0.1,  # type: ignore[attr-defined]
+             what=f"jobs {sorted(jobs)} to get there")
 
 
 def test_filter_page_select_bulk_stop_and_delete(page: Page, lab, browser_service: LocalService, artifacts: Path) -> None:

@@ -9,12 +9,12 @@ to the newest line, and that following ends with the job.
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import pytest
 from browser_helpers import button, put_boot, run_notebook, session_cell, start_job
 from playwright.sync_api import Page, expect
+from polling import wait_for
 
 from modelarts.local import LocalService
 from modelarts.session import Session
@@ -33,10 +33,7 @@ def test_log_panel_follows_live_then_stops(page: Page, lab, browser_service: Loc
     session = Session(environ=browser_service.env())
     put_boot(browser_service.obs_root, "logpanel", COUNTER)
     job = start_job(session, "logpanel", "log_panel_job")
-    deadline = time.monotonic() + 60
-    while job.refresh() is not JobState.RUNNING:
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    wait_for(lambda: job.refresh() is JobState.RUNNING, timeout=60, interval=0.1)
     run_notebook(page, lab, "log_panel.ipynb", [
         session_cell(),
         f"from modelarts.job import TrainingJob\njob = TrainingJob(session, {job.job_id!r}, {job.version_id!r})\njob.refresh()\njob",

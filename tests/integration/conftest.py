@@ -2,12 +2,12 @@
 
 * ``local_service`` — one :class:`~modelarts.local.LocalService` for the whole
   session, on a temporary data dir, with short queue and stop-grace times.
-* ``api`` — AK/SK-signed requests (``modelarts.signer.sign``) with the main
-  credentials; ``token_api`` — the same with an IAM token (``X-Auth-Token``).
+* ``api`` — AK/SK-signed requests (:class:`signing.GatewayClient`) with the
+  main credentials; ``token_api`` — the same with an IAM token (``X-Auth-Token``).
 * ``bucket`` — a fresh OBS bucket under the service's OBS root, to write boot
   scripts into.
 
-Helpers (``Api``, ``Bucket``, ``create_job``, ``wait_for``, ``wait_status``,
+Helpers (``Api``, ``Bucket``, ``create_job``, ``wait_for`` (:func:`polling.wait_for`), ``wait_status``,
 ``job_pids``, ``pid_gone``, ``group_gone``, ``token_for``, ``unique`` and the
 boot-script snippets) come from the ``helpers`` fixture: test modules cannot
 import this file by name, since several ``conftest`` modules exist.
@@ -15,19 +15,19 @@ import this file by name, since several ``conftest`` modules exist.
 
 from __future__ import annotations
 
-import datetime as _dt
 import itertools
 import os
+import signal
+import sqlite3
 import textwrap
-import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional
 
 import pytest
-import requests
 
-from modelarts import signer
-from modelarts.local import Credentials, LocalService
+from modelarts.local import LocalService
+from polling import wait_for
+from signing import GatewayClient, token_for
 
 #: Stop grace used by the session service (seconds between SIGTERM and SIGKILL).
 GRACE = 1.0
@@ -39,111 +39,8 @@ def unique(prefix: str) -> str:
     return f"{prefix}-{os.getpid()}-{next(_names)}"
 
 
-class Api:
-    """Requests to one service, signed with AK/SK or carrying an IAM token.
-
-    ``path`` may contain ``{project_id}`` (the credentials' project).  With
-    ``sign=False`` and no token the request goes out unauthenticated;
-    ``now`` signs with another clock; ``signed`` picks the signed headers.
-    """
-
-    def __init__(self, endpoint: str, credentials: Credentials, token: Optional[str] = None) -> None:
-        self.endpoint = endpoint.rstrip("/")
-        self.credentials = credentials
-        self.token = token
-        self.http = requests.Session()
-        self.project_id = credentials.project_id
-
-    def url(self, path: str) -> str:
-        return self.endpoint + path.format(project_id=self.project_id)
-
-    def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Any = None,
-        json: Any = None,
-        data: Optional[bytes] = None,
-        headers: Optional[Dict[str, str]] = None,
-        sign: bool = True,
-        now: Optional[_dt.datetime] = None,
-        secret_key: Optional[str] = None,
-        signed: Optional[list] = None,
-    ) -> requests.Response:
-        base = {"Content-Type": "application/json", "X-Project-Id": self.project_id}
-        if self.credentials.security_token:
-            base["X-Security-Token"] = self.credentials.security_token
-        base.update(headers or {})
-        prepared = requests.Request(method, self.url(path), params=params, json=json, data=data).prepare()
-        if self.token is not None:
-            base["X-Auth-Token"] = self.token
-        elif sign:
-            body = prepared.body if isinstance(prepared.body, bytes) else (prepared.body or "").encode()
-            base.update(
-                signer.sign(
-                    method,
-                    prepared.url or "",
-                    base,
-                    body,
-                    self.credentials.access_key,
-                    secret_key or self.credentials.secret_key,
-                    now=now,
-                    signed=signed,
-                )
-            )
-        prepared.headers.update(base)
-        return self.http.send(prepared, timeout=30)
-
-    def get(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("GET", path, **kwargs)
-
-    def post(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("POST", path, **kwargs)
-
-    def put(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("PUT", path, **kwargs)
-
-    def delete(self, path: str, **kwargs: Any) -> requests.Response:
-        return self.request("DELETE", path, **kwargs)
-
-    def ok(self, response: requests.Response) -> Dict[str, Any]:
-        """The JSON body of a 2xx answer (assert otherwise)."""
-        assert response.status_code < 300, (response.status_code, response.text)
-        return response.json()
-
-    def detail(self, job_id: int, version_id: int) -> Dict[str, Any]:
-        return self.ok(self.get(f"/v1/{{project_id}}/training-jobs/{job_id}/versions/{version_id}"))
-
-    def log(self, job_id: int, version_id: int, log_file: str, **params: Any) -> Dict[str, Any]:
-        params["log_file"] = log_file
-        path = f"/v1/{{project_id}}/training-jobs/{job_id}/versions/{version_id}/aom-log"
-        return self.ok(self.get(path, params=params))
-
-    def stop(self, job_id: int, version_id: int) -> requests.Response:
-        return self.post(f"/v1/{{project_id}}/training-jobs/{job_id}/versions/{version_id}/stop")
-
-
-def token_for(endpoint: str, credentials: Credentials, project: Optional[Dict[str, str]] = None) -> str:
-    """Log in with the password method; the ``X-Subject-Token``."""
-    body = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {
-                    "user": {
-                        "name": credentials.username,
-                        "password": credentials.password,
-                        "domain": {"name": credentials.account},
-                    }
-                },
-            },
-            "scope": {"project": project or {"id": credentials.project_id}},
-        }
-    }
-    response = requests.post(endpoint + "/v3/auth/tokens", json=body, timeout=30)
-    assert response.status_code == 201, response.text
-    return response.headers["X-Subject-Token"]
+#: The signed client (``tests/signing.py``) under the name these tests use.
+Api = GatewayClient
 
 
 class Bucket:
@@ -199,18 +96,6 @@ def create_job(api: Api, bucket: Bucket, boot: str, name: Optional[str] = None, 
     body_config.update(config)
     response = api.post("/v1/{project_id}/training-jobs", json={"job_name": name or unique("job"), "config": body_config})
     return api.ok(response)
-
-
-def wait_for(predicate: Callable[[], Any], timeout: float = 15.0, interval: float = 0.05) -> Any:
-    """Poll ``predicate`` until it returns something truthy; that value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"condition not met within {timeout}s (last value {value!r})")
-        time.sleep(interval)
 
 
 def wait_status(api: Api, job: Dict[str, Any], *states: int, timeout: float = 15.0) -> Dict[str, Any]:
@@ -308,6 +193,20 @@ def token_api(local_service: LocalService) -> Api:
 def any_api(request: pytest.FixtureRequest, api: Api, token_api: Api) -> Api:
     """Each test using it runs once with AK/SK signing and once with a token."""
     return api if request.param == "aksk" else token_api
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Iterator[Path]:
+    """A data dir for a service of this test's own; job groups a failing test left running are killed."""
+    yield tmp_path / "state"
+    database = tmp_path / "state" / "state.db"
+    if database.exists():
+        with sqlite3.connect(database) as conn:
+            for (pid,) in conn.execute("SELECT pid FROM versions WHERE pid IS NOT NULL"):
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import itertools
 import os
-import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, Optional
+from typing import Any, Dict, Iterator, Optional
 
 from modelarts.estimator import Estimator
 from modelarts.session import Session
+from polling import wait_for
 
 _names = itertools.count()
 
@@ -75,17 +75,6 @@ def estimator(session: Session, bucket: Any, script: str = QUICK, **overrides: A
     return Estimator(session, **params)
 
 
-def eventually(check: Callable[[], Any], timeout: float = 20.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what} (last {value!r})")
-        time.sleep(0.05)
-
-
 def pid_of(job: Any) -> int:
     """The pid the SLEEPER boot script printed first, read through the SDK's log API."""
     name = job.get_job_log_file_list()["log_file_list"][0]
@@ -96,7 +85,7 @@ def pid_of(job: Any) -> int:
                 return int(line.split()[1])
         return None
 
-    return eventually(find, what="the job's PID line")
+    return wait_for(find, timeout=20.0, what="the job's PID line")
 
 
 def process_gone(pid: int) -> bool:

@@ -27,7 +27,7 @@ from typing import Any, Callable, Dict, List, Mapping, Tuple, Union
 
 import attrs
 
-__all__ = ["Answer", "FaultServer", "Hit", "closed_port", "gaps", "gateway_error", "signed_by", "token_answer"]
+__all__ = ["Answer", "FaultServer", "Hit", "closed_port", "gaps", "gateway_error", "token_answer"]
 
 
 @attrs.frozen
@@ -167,26 +167,3 @@ def token_answer(token: str, hours: float = 24.0) -> Answer:
 def gateway_error(status: int, code: str, msg: str, **headers: str) -> Answer:
     """An API-gateway style error answer."""
     return Answer(status, {"error_code": code, "error_msg": msg, "request_id": "req-fault"}, dict(headers))
-
-
-
-def signed_by(hit: Hit, secrets: Mapping[str, str]) -> str:
-    """The access key whose secret (from ``secrets``) signed ``hit``, or ``""`` if none did."""
-    from urllib.parse import urlsplit
-
-    from modelarts import signer
-
-    try:
-        auth = signer.parse_authorization(hit.headers.get("Authorization", ""))
-    except ValueError:
-        return ""
-    secret = secrets.get(auth.access_key)
-    if secret is None:
-        return ""
-    parts = urlsplit(hit.path)
-    try:
-        creq = signer.canonical_request(hit.method, parts.path, parts.query, hit.headers, auth.signed_headers, hit.body)
-    except KeyError:  # a signed header that was not sent
-        return ""
-    to_sign = signer.string_to_sign(creq, hit.headers.get("X-Sdk-Date", ""))
-    return auth.access_key if signer.signature(secret, to_sign) == auth.signature else ""

@@ -1,33 +1,30 @@
-"""Shared pieces of the issue-9 service tests: a signed keep-alive client, a raw
-client for header games, the response invariants, a state snapshot and counters.
+"""Shared pieces of the service fuzz and fault tests: a raw client for header games,
+the response invariants, a state snapshot and counters (the signed client is
+:class:`signing.GatewayClient`).
 
 Every request goes to 127.0.0.1.  The invariants checked on every answer:
 
 * no 5xx, and the body is JSON without a Python traceback in it;
-* a refusal carries a documented code: ``APIGW.*`` / ``ModelArts.*`` from
-  auth.md §1.7 and modelarts-api.md §4.2, or (IAM's own routes) the
-  Keystone ``{"error": {"code", "message", "title"}}`` shape of auth.md §2.
+* a refusal carries a documented code: an API Gateway ``APIGW.*`` code or a
+  ModelArts ``ModelArts.*`` code (the public error-code pages), or (IAM's own
+  routes) the Keystone ``{"error": {"code", "message", "title"}}`` shape.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
 import http.client
 import json
 import os
 import sqlite3
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Tuple
 from urllib.parse import urlsplit
 
 import requests
 from hypothesis import HealthCheck, settings
 
-from modelarts import signer
-from modelarts.local import Credentials
-
-#: Codes the service may refuse with (auth.md §1.7, modelarts-api.md §4.2, and the
-#: v1 create page's ModelArts.0103 sample).
+#: Codes the service may refuse with: API Gateway's and ModelArts' public error-code
+#: pages, and the v1 create page's ModelArts.0103 sample.
 DOCUMENTED = frozenset(
     {f"APIGW.{n}" for n in ("0101", "0201", "0301", "0302", "0303", "0305", "0306", "0307", "0308", "0310")}
     | {f"ModelArts.{n}" for n in ("0101", "0103", "0104", "0107", "0108", "0112", "0201", "0202", "0203", "0204",
@@ -48,43 +45,6 @@ def fuzz_settings(examples: int) -> settings:
     )
 
 
-class Signed:
-    """AK/SK-signed (or token) requests over one keep-alive ``requests.Session``."""
-
-    def __init__(self, endpoint: str, creds: Credentials, token: Optional[str] = None) -> None:
-        self.endpoint = endpoint.rstrip("/")
-        self.creds = creds
-        self.token = token
-        self.http = requests.Session()
-        self.http.trust_env = False  # loopback only: no proxy from the environment
-
-    def send(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Any = None,
-        body: Optional[bytes] = None,
-        headers: Optional[Mapping[str, str]] = None,
-        sign: bool = True,
-        secret_key: Optional[str] = None,
-        now: Optional[_dt.datetime] = None,
-        access_key: Optional[str] = None,
-    ) -> requests.Response:
-        prepared = requests.Request(method, self.endpoint + path, params=params, data=body).prepare()
-        base = {"Content-Type": "application/json", "X-Project-Id": self.creds.project_id}
-        if self.creds.security_token:
-            base["X-Security-Token"] = self.creds.security_token
-        base.update(headers or {})
-        if self.token is not None:
-            base["X-Auth-Token"] = self.token
-        elif sign:
-            base.update(signer.sign(method, prepared.url or "", base, body or b"", access_key or self.creds.access_key,
-                                    secret_key or self.creds.secret_key, now=now))
-        prepared.headers.update(base)
-        return self.http.send(prepared, timeout=30)
-
-
 def raw_send(endpoint: str, method: str, path: str, headers: Iterable[Tuple[str, str]], body: bytes = b"",
              conn: Optional[http.client.HTTPConnection] = None) -> Tuple[int, Dict[str, str], bytes]:
     """Send exactly these headers (duplicates kept, nothing added); status, headers, body."""
@@ -101,14 +61,6 @@ def raw_send(endpoint: str, method: str, path: str, headers: Iterable[Tuple[str,
     finally:
         if own:
             conn.close()
-
-
-def sign_headers(creds: Credentials, method: str, endpoint: str, path: str, body: bytes,
-                 extra: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
-    """The headers of a correctly signed request (``Host`` included)."""
-    base = {"Content-Type": "application/json", "X-Project-Id": creds.project_id, **(extra or {})}
-    base.update(signer.sign(method, endpoint.rstrip("/") + path, base, body, creds.access_key, creds.secret_key))
-    return base
 
 
 def check_answer(status: int, body: bytes, *, iam: bool = False, where: str = "") -> Optional[str]:

@@ -17,7 +17,7 @@ from obs import convertor
 
 from modelarts.local import Credentials
 
-__all__ = ["client", "obs_mode_client", "signed", "temporary_credentials"]
+__all__ = ["client", "client_signing", "obs_mode_client", "signed"]
 
 
 def client(endpoint: str, creds: Credentials, **kwargs: Any) -> obs.ObsClient:
@@ -35,6 +35,13 @@ def obs_mode_client(endpoint: str, creds: Credentials) -> obs.ObsClient:
     result.ha = convertor.Adapter("obs")
     result.convertor = convertor.Convertor("obs", result.ha)
     return result
+
+
+def client_signing(mode: str, endpoint: str, creds: Credentials) -> obs.ObsClient:
+    """ObsClient with V2 (``mode="v2"``) or OBS (``mode="obs"``) signatures."""
+    if mode not in ("v2", "obs"):
+        raise ValueError(f"mode must be 'v2' or 'obs', got {mode!r}")
+    return client(endpoint, creds) if mode == "v2" else obs_mode_client(endpoint, creds)
 
 
 def signed(
@@ -57,20 +64,3 @@ def signed(
     signer = obs_auth.Authentication(creds.access_key, secret or creds.secret_key, True, adapter, "127.0.0.1", False)
     all_headers["Authorization"] = signer.doAuth(method, bucket, key, {}, all_headers)["Authorization"]
     return requests.request(method, endpoint + url_path, headers=all_headers, data=data, timeout=30)
-
-
-def temporary_credentials(endpoint: str, creds: Credentials) -> Credentials:
-    """A temporary AK/SK + security token obtained from the local IAM (password → token → securitytokens)."""
-    user = {"name": creds.username, "password": creds.password, "domain": {"name": creds.account}}
-    login = {"auth": {"identity": {"methods": ["password"], "password": {"user": user}},
-                      "scope": {"project": {"id": creds.project_id}}}}
-    token = requests.post(endpoint + "/v3/auth/tokens", json=login, timeout=30).headers["X-Subject-Token"]
-    body = {"auth": {"identity": {"methods": ["token"], "token": {"duration_seconds": 900}}}}
-    answer = requests.post(endpoint + "/v3.0/OS-CREDENTIAL/securitytokens", json=body,
-                           headers={"X-Auth-Token": token}, timeout=30)
-    answer.raise_for_status()
-    cred = answer.json()["credential"]
-    fields = {name: getattr(creds, name) for name in ("account", "username", "password", "project_id",
-                                                       "region_name", "user_id", "domain_id")}
-    return Credentials(access_key=cred["access"], secret_key=cred["secret"], security_token=cred["securitytoken"],
-                       **fields)

@@ -18,7 +18,8 @@ from typing import Any, Counter, Dict, Iterator, List, Tuple
 
 import pytest
 
-from fuzz_helpers import Signed, Snapshot, check, create_body, integrity_ok
+from fuzz_helpers import Snapshot, check, create_body, integrity_ok
+from signing import GatewayClient
 from modelarts.local import LocalService
 
 CLIENTS = 50
@@ -50,22 +51,22 @@ def _row(data_dir: Path, job_id: int) -> Any:
         conn.close()
 
 
-def _start(service: LocalService, client: Signed, name: str, boot: str) -> Dict[str, Any]:
+def _start(service: LocalService, client: GatewayClient, name: str, boot: str) -> Dict[str, Any]:
     body = create_body(name, bucket="race", boot_file_url=f"/race/src/{boot}", app_url="/race/src/")
-    created = client.send("POST", f"/v1/{service.credentials.project_id}/training-jobs", body=body).json()
+    created = client.request("POST", f"/v1/{service.credentials.project_id}/training-jobs", data=body).json()
     assert created["is_success"], created
     return created
 
 
-def _race(clients: List[Signed], calls: List[Tuple[str, str]]) -> List[Tuple[str, int, str]]:
+def _race(clients: List[GatewayClient], calls: List[Tuple[str, str]]) -> List[Tuple[str, int, str]]:
     """Each client makes its calls in order, all released by one barrier; (verb, status, code) of each."""
     barrier = threading.Barrier(len(clients))
 
-    def run(client: Signed) -> List[Tuple[str, int, str]]:
+    def run(client: GatewayClient) -> List[Tuple[str, int, str]]:
         barrier.wait(timeout=30)
         results = []
         for method, path in calls:
-            response = client.send(method, path)
+            response = client.request(method, path)
             code = check(response) or "OK"
             results.append((method, response.status_code, code))
         return results
@@ -77,7 +78,7 @@ def _race(clients: List[Signed], calls: List[Tuple[str, str]]) -> List[Tuple[str
 @pytest.mark.parametrize("round_no", range(ROUNDS))
 def test_fifty_clients_stop_and_delete_one_running_job(service: LocalService, helpers: Any, round_no: int) -> None:
     project = service.credentials.project_id
-    clients = [Signed(service.endpoint, service.credentials) for _ in range(CLIENTS)]
+    clients = [GatewayClient(service.endpoint, service.credentials) for _ in range(CLIENTS)]
     bystander = _start(service, clients[0], f"bystander-{round_no}", "quick.py")
     job = _start(service, clients[0], f"race-{round_no}", "loop.py")
     job_path = f"/v1/{project}/training-jobs/{job['job_id']}"
@@ -106,7 +107,7 @@ def test_fifty_clients_stop_and_delete_one_running_job(service: LocalService, he
         assert deletes["OK"] == 1, deletes
     assert set(deletes) - {"OK"} <= DELETE_OK, deletes
 
-    gone = clients[0].send("GET", f"{job_path}/versions/{job['version_id']}")
+    gone = clients[0].request("GET", f"{job_path}/versions/{job['version_id']}")
     assert gone.status_code == 400 and check(gone) == "ModelArts.2775"
     assert _row(service.data_dir, job["job_id"]) is None
     helpers.wait_for(lambda: helpers.group_gone(pgid), timeout=10)
@@ -117,20 +118,20 @@ def test_fifty_clients_stop_and_delete_one_running_job(service: LocalService, he
 
 def test_fifty_clients_delete_the_same_version(service: LocalService, helpers: Any) -> None:
     project = service.credentials.project_id
-    clients = [Signed(service.endpoint, service.credentials) for _ in range(CLIENTS)]
+    clients = [GatewayClient(service.endpoint, service.credentials) for _ in range(CLIENTS)]
     job = _start(service, clients[0], "race-versions", "quick.py")
     path = f"/v1/{project}/training-jobs/{job['job_id']}/versions"
-    second = clients[0].send("POST", path, body=b'{"config": {"pre_version_id": %d}}' % job["version_id"]).json()
+    second = clients[0].request("POST", path, data=b'{"config": {"pre_version_id": %d}}' % job["version_id"]).json()
     assert second["is_success"], second
 
     def both_completed() -> bool:
-        versions = clients[0].send("GET", path).json()["versions"]
+        versions = clients[0].request("GET", path).json()["versions"]
         return len(versions) == 2 and {v["status"] for v in versions} == {10}
 
     helpers.wait_for(both_completed)
     results = _race(clients, [("DELETE", f"{path}/{job['version_id']}")])
     codes = collections.Counter(code for _verb, _status, code in results)
     assert codes == {"OK": 1, "ModelArts.2775": CLIENTS - 1}, codes
-    left = clients[0].send("GET", path).json()["versions"]
+    left = clients[0].request("GET", path).json()["versions"]
     assert [v["version_id"] for v in left] == [second["version_id"]]
     assert integrity_ok(service.data_dir)

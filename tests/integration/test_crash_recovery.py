@@ -26,7 +26,8 @@ from typing import Any, Dict, Iterator, List
 
 import pytest
 
-from fuzz_helpers import TOTALS, Signed, Snapshot, create_body, integrity_ok
+from fuzz_helpers import TOTALS, Snapshot, create_body, integrity_ok
+from signing import GatewayClient
 from modelarts.local import LocalServiceProcess
 from modelarts.states import JobState
 
@@ -54,7 +55,7 @@ class Cluster:
 
     def start(self) -> None:
         self.process = LocalServiceProcess(self.data_dir, stop_grace=GRACE, extra_args=["--queue-delay", "0.1"]).start()
-        self.client = Signed(self.process.endpoint, self.process.credentials)
+        self.client = GatewayClient(self.process.endpoint, self.process.credentials)
 
     def crash(self) -> None:
         TOTALS["faults"] += 1
@@ -65,23 +66,23 @@ class Cluster:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(SCRIPTS[name.split("-")[0]], encoding="utf-8")
         body = create_body(name, bucket="crash", boot_file_url=f"/crash/src/{name}.py", app_url="/crash/src/")
-        job = self.client.send("POST", f"/v1/{self.client.creds.project_id}/training-jobs", body=body).json()
+        job = self.client.request("POST", f"/v1/{self.client.credentials.project_id}/training-jobs", data=body).json()
         assert job["is_success"], job
         self.jobs[name] = job
         return job
 
     def path(self, name: str) -> str:
         job = self.jobs[name]
-        return f"/v1/{self.client.creds.project_id}/training-jobs/{job['job_id']}/versions/{job['version_id']}"
+        return f"/v1/{self.client.credentials.project_id}/training-jobs/{job['job_id']}/versions/{job['version_id']}"
 
     def state(self, name: str) -> JobState:
-        return JobState(self.client.send("GET", self.path(name)).json()["status"])
+        return JobState(self.client.request("GET", self.path(name)).json()["status"])
 
     def reach(self, name: str, *states: JobState, timeout: float = 20.0) -> None:
         self.helpers.wait_for(lambda: self.state(name) in states, timeout)
 
     def stop(self, name: str) -> None:
-        response = self.client.send("POST", self.path(name) + "/stop")
+        response = self.client.request("POST", self.path(name) + "/stop")
         assert response.status_code == 200, response.text
 
     def pids(self) -> Dict[str, int]:
@@ -153,7 +154,7 @@ def test_sigkill_while_running_and_while_stopping_loses_nothing(cluster: Cluster
     cluster.stop("runner")
     cluster.reach("runner", JobState.KILLED, timeout=GRACE + 5)
 
-    listed = cluster.client.send("GET", f"/v1/{cluster.client.creds.project_id}/training-jobs",
+    listed = cluster.client.request("GET", f"/v1/{cluster.client.credentials.project_id}/training-jobs",
                                  params={"per_page": 100}).json()
     assert sorted(j["job_name"] for j in listed["jobs"]) == sorted(cluster.jobs)
     creds = cluster.process.credentials

@@ -6,7 +6,8 @@ import threading
 from typing import Any, Iterator
 
 import pytest
-from estimator_helpers import FAILING, QUICK, SLEEPER, eventually, sessions, unique
+from estimator_helpers import FAILING, QUICK, SLEEPER, sessions, unique
+from polling import wait_for
 
 from modelarts.estimatorV2 import Estimator, EstimatorV2Backend
 from modelarts.exceptions import APIError, ConflictError, JobFailedError, WaitTimeoutError
@@ -79,7 +80,7 @@ def test_fit_wait_completes_with_arguments_in_the_log(session: Any, bucket: Any)
 @pytest.mark.usefixtures("fast_polls")
 def test_terminate_is_idempotent_and_delete_needs_force(session: Any, bucket: Any) -> None:
     job = _estimator(session, bucket, SLEEPER).fit(inputs=_inputs(bucket), job_name=unique("v2-sleep"))
-    eventually(lambda: job.refresh() is JobState.RUNNING)
+    wait_for(lambda: job.refresh() is JobState.RUNNING, timeout=20)
     with pytest.raises(ConflictError, match="force=True"):
         job.delete_job()
     answer = job.control_job(wait=True, timeout=30)
@@ -96,7 +97,7 @@ def test_terminate_is_idempotent_and_delete_needs_force(session: Any, bucket: An
 @pytest.mark.usefixtures("fast_polls")
 def test_force_delete_of_a_running_job(session: Any, bucket: Any) -> None:
     job = _estimator(session, bucket, SLEEPER).fit(inputs=_inputs(bucket), job_name=unique("v2-force"))
-    eventually(lambda: job.refresh() is JobState.RUNNING)
+    wait_for(lambda: job.refresh() is JobState.RUNNING, timeout=20)
     assert job.delete_job(force=True, timeout=30) is None
     with pytest.raises(APIError) as gone:
         job.refresh()
@@ -177,7 +178,7 @@ def test_widgets_show_and_drive_a_v2_job(session: Any, bucket: Any) -> None:
 
     earlier = set(threading.enumerate())
     job = _estimator(session, bucket, SLEEPER).fit(inputs=_inputs(bucket), job_name=unique("v2-widget"))
-    eventually(lambda: job.refresh() is JobState.RUNNING)
+    wait_for(lambda: job.refresh() is JobState.RUNNING, timeout=20)
     controls = JobControls(job, interval=0.05, autostart=False)
     try:
         assert "version" not in controls.header.value and job.job_id in controls.header.value
@@ -195,4 +196,4 @@ def test_widgets_show_and_drive_a_v2_job(session: Any, bucket: Any) -> None:
     finally:
         listing.close()
     job.delete_job()
-    eventually(lambda: not ours())
+    wait_for(lambda: not ours(), timeout=20)

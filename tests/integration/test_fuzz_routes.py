@@ -23,8 +23,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from fuzz_helpers import (
-    SCALE, TOTALS, Signed, Snapshot, check, check_answer, create_body, fuzz_settings, integrity_ok, raw_send, sign_headers,
+    SCALE, TOTALS, Snapshot, check, check_answer, create_body, fuzz_settings, integrity_ok, raw_send,
 )
+from signing import GatewayClient, base_headers, sign_headers
 from modelarts.local import LocalService
 from modelarts.local.routes import ROUTES
 
@@ -119,15 +120,15 @@ def _path_for(pattern: str, draw: Any, seeds: Dict[str, str]) -> str:
 
 # -- the service -----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[LocalService, Signed, Dict[str, str]]]:
+def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[LocalService, GatewayClient, Dict[str, str]]]:
     data_dir = tmp_path_factory.mktemp("fuzz-service")
     options = dict(queue_delay=1e6, lockout_threshold=10**9, max_body_bytes=MAX_BODY)
     with LocalService(data_dir, stop_grace=0.5, kill_jobs_on_close=True, **options) as service:
         other = service.add_account("fuzz-other")
-        client = Signed(service.endpoint, service.credentials)
+        client = GatewayClient(service.endpoint, service.credentials)
         for n in range(SEEDS):
-            check(client.send("POST", f"/v1/{service.credentials.project_id}/training-jobs",
-                              body=create_body(f"seed{n}")))
+            check(client.request("POST", f"/v1/{service.credentials.project_id}/training-jobs",
+                                 data=create_body(f"seed{n}")))
         seeds = {"project_id": service.credentials.project_id, "job_id": "1", "version_id": "1",
                  "task_id": "worker-0", "other_project": other.project_id}
         START.update(TOTALS)
@@ -140,12 +141,12 @@ def _cases(iam: bool) -> List[Any]:
             for method, pattern, _handler, kind in ROUTES if (kind == "iam") == iam]
 
 
-def _send_checked(service: LocalService, client: Signed, method: str, path: str, kind: str, params: Any = None,
+def _send_checked(service: LocalService, client: GatewayClient, method: str, path: str, kind: str, params: Any = None,
                   body: Any = None) -> None:
     """One request; its answer checked; a refused write must not change the job state."""
     snapshot = Snapshot(service.data_dir)
     before = snapshot.take() if method != "GET" else None
-    response = client.send(method, path, params=params, body=body)
+    response = client.request(method, path, params=params, data=body)
     refused = check(response, iam=kind == "iam")
     if before is not None and refused is not None:
         assert snapshot.take() == before, f"refused {method} {path} ({refused}) changed the job state"
@@ -224,7 +225,10 @@ def test_missing_duplicated_and_broken_headers_are_refused_cleanly(
     body = create_body("seed0") if method == "POST" else b'{"job_desc": "d"}' if method == "PUT" else b""
     RAN.add("headers")
     value = "".join(c for c in value if c not in "\r\n")
-    headers: List[Tuple[str, str]] = list(sign_headers(service.credentials, method, service.endpoint, path, body).items())
+    creds = service.credentials
+    signed = sign_headers(method, service.endpoint + path, creds.access_key, creds.secret_key,
+                          headers=base_headers(creds), body=body)
+    headers: List[Tuple[str, str]] = list(signed.items())
     headers.append(("Content-Length", str(len(body))))
     if game == "drop":
         headers = [(k, v) for k, v in headers if k.lower() != name.lower()]
@@ -268,7 +272,7 @@ def test_oversized_bodies_are_413_before_anything_else(fuzz: Any, extra: int, ro
     path = route.format(p=service.credentials.project_id)
     snapshot = Snapshot(service.data_dir)
     before = snapshot.take()
-    response = client.send("POST", path, body=b"x" * (MAX_BODY + extra))
+    response = client.request("POST", path, data=b"x" * (MAX_BODY + extra))
     assert response.status_code == 413 and check(response) == "APIGW.0201"
     assert snapshot.take() == before
 

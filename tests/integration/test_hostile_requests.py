@@ -9,6 +9,7 @@ from typing import Any, Dict
 import requests
 
 from modelarts import signer
+from signing import base_headers, sign_headers
 
 
 def _signed_create(helpers: Any, api: Any, bucket: Any) -> Dict[str, Any]:
@@ -29,8 +30,8 @@ def _signed_create(helpers: Any, api: Any, bucket: Any) -> Dict[str, Any]:
         }
     ).encode()
     url = api.url("/v1/{project_id}/training-jobs")
-    headers = {"Content-Type": "application/json", "X-Project-Id": api.project_id}
-    headers.update(signer.sign("POST", url, headers, body, api.credentials.access_key, api.credentials.secret_key))
+    headers = sign_headers("POST", url, api.credentials.access_key, api.credentials.secret_key,
+                           headers=base_headers(api.credentials), body=body)
     return {"url": url, "headers": headers, "body": body}
 
 
@@ -51,8 +52,8 @@ def test_unsigned_content_sha256_cannot_carry_a_swapped_body(helpers: Any, api: 
 def test_signed_unsigned_payload_is_refused_for_a_body(helpers: Any, api: Any, bucket: Any) -> None:
     body = json.dumps({"job_name": helpers.unique("unsigned"), "config": {}}).encode()
     url = api.url("/v1/{project_id}/training-jobs")
-    headers = {"Content-Type": "application/json", "X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD"}
-    headers.update(signer.sign("POST", url, headers, body, api.credentials.access_key, api.credentials.secret_key))
+    headers = sign_headers("POST", url, api.credentials.access_key, api.credentials.secret_key, body=body,
+                           headers={"Content-Type": "application/json", "X-Sdk-Content-Sha256": "UNSIGNED-PAYLOAD"})
     assert "x-sdk-content-sha256" in headers["Authorization"]
     response = requests.post(url, data=body, headers=headers, timeout=30)
     assert response.status_code == 401, response.text

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from estimator_helpers import FAILING, QUICK, SLEEPER, estimator, eventually, pid_of, process_gone
+from estimator_helpers import FAILING, QUICK, SLEEPER, estimator, pid_of, process_gone
+from polling import wait_for
 
 from modelarts.estimator import Estimator
 from modelarts.exceptions import BadRequestError, ConflictError, JobFailedError, WaitTimeoutError
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.usefixtures("fast_polls")
 
 def running(session: Session, bucket: Any) -> TrainingJob:
     job = estimator(session, bucket, SLEEPER).fit(inputs=bucket.url("data/"))
-    eventually(lambda: job.refresh() is S.RUNNING, what="RUNNING")
+    wait_for(lambda: job.refresh() is S.RUNNING, what="RUNNING", timeout=20)
     return job
 
 
@@ -32,7 +33,7 @@ class TestStop:
         result = job.stop(wait=True, timeout=30)
         assert result == {"is_success": True, "status": S.KILLED}
         assert job.status is S.KILLED and job.get_job_info()["status"] == 12
-        assert eventually(lambda: process_gone(pid), what="the process to exit")
+        assert wait_for(lambda: process_gone(pid), what="the process to exit", timeout=20)
 
     def test_stop_without_wait_then_wait(self, session: Session, bucket: Any) -> None:
         job = running(session, bucket)

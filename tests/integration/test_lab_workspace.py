@@ -14,14 +14,14 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
-from typing import Dict
+from typing import Dict, Optional
 
 import pytest
 import requests
 
 from modelarts.local.workspace import documentation_dir
+from polling import wait_for
 
 TOKEN = "modelarts-lab-test"
 
@@ -31,16 +31,17 @@ def _digest(folder: Path) -> Dict[str, str]:
 
 
 def _server_info(runtime: Path, process: "subprocess.Popen[bytes]", log: Path, timeout: float = 90) -> Dict[str, str]:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def info() -> Optional[Dict[str, str]]:
         assert process.poll() is None, f"lab exited with {process.returncode}:\n{log.read_text()[-3000:]}"
         for info_file in runtime.glob("jpserver-*.json"):
             try:
                 return dict(json.loads(info_file.read_text()))
             except ValueError:
                 pass  # being written
-        time.sleep(0.1)
-    raise AssertionError(f"JupyterLab did not start in {timeout}s:\n{log.read_text()[-3000:]}")
+        return None
+
+    return wait_for(info, timeout=timeout, interval=0.1,
+                    what=lambda: f"JupyterLab to start:\n{log.read_text()[-3000:]}")
 
 
 def test_lab_serves_a_seeded_workspace_and_never_writes_the_repo(tmp_path: Path) -> None:

@@ -4,34 +4,16 @@ from __future__ import annotations
 
 import datetime as _dt
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import attrs
 import pytest
 import requests
 
 from modelarts.local import LocalService
+from signing import login, request_temporary
 
 ENGINES = "/v1/{project_id}/job/ai-engines"
-
-
-def _login(endpoint: str, user: str, domain: str, password: str, scope: Any = None) -> requests.Response:
-    body: Dict[str, Any] = {
-        "auth": {
-            "identity": {
-                "methods": ["password"],
-                "password": {"user": {"name": user, "password": password, "domain": {"name": domain}}},
-            }
-        }
-    }
-    if scope is not None:
-        body["auth"]["scope"] = {"project": scope}
-    return requests.post(endpoint + "/v3/auth/tokens", json=body, timeout=30)
-
-
-def _temporary(endpoint: str, token: str, duration: int = 900) -> requests.Response:
-    body = {"auth": {"identity": {"methods": ["token"], "token": {"duration_seconds": duration}}}}
-    return requests.post(endpoint + "/v3.0/OS-CREDENTIAL/securitytokens", json=body, headers={"X-Auth-Token": token}, timeout=30)
 
 
 def _parse(stamp: str) -> _dt.datetime:
@@ -40,7 +22,7 @@ def _parse(stamp: str) -> _dt.datetime:
 
 def test_account_login_by_project_id(local_service: LocalService) -> None:
     creds = local_service.credentials
-    response = _login(local_service.endpoint, creds.account, creds.account, creds.password, {"id": creds.project_id})
+    response = login(local_service.endpoint, creds.account, creds.account, creds.password, {"id": creds.project_id})
     assert response.status_code == 201
     assert response.headers["X-Subject-Token"].startswith("MII")
     token = response.json()["token"]
@@ -52,10 +34,10 @@ def test_account_login_by_project_id(local_service: LocalService) -> None:
 
 def test_login_by_project_name_and_iam_user(local_service: LocalService, helpers: Any) -> None:
     creds = local_service.credentials
-    by_name = _login(local_service.endpoint, creds.account, creds.account, creds.password, {"name": "local-1"})
+    by_name = login(local_service.endpoint, creds.account, creds.account, creds.password, {"name": "local-1"})
     assert by_name.status_code == 201 and by_name.json()["token"]["project"]["id"] == creds.project_id
     user = local_service.add_user(helpers.unique("alice"), password="Secret-123")
-    iam_user = _login(local_service.endpoint, user.username, creds.account, "Secret-123", {"id": creds.project_id})
+    iam_user = login(local_service.endpoint, user.username, creds.account, "Secret-123", {"id": creds.project_id})
     assert iam_user.status_code == 201 and iam_user.json()["token"]["user"]["name"] == user.username
     client = helpers.Api(local_service.endpoint, user, token=iam_user.headers["X-Subject-Token"])
     assert client.ok(client.get(ENGINES))["is_success"] is True
@@ -63,7 +45,7 @@ def test_login_by_project_name_and_iam_user(local_service: LocalService, helpers
 
 def test_wrong_password_is_keystone_401(local_service: LocalService) -> None:
     creds = local_service.credentials
-    response = _login(local_service.endpoint, creds.account, creds.account, "not-it", {"id": creds.project_id})
+    response = login(local_service.endpoint, creds.account, creds.account, "not-it", {"id": creds.project_id})
     assert response.status_code == 401
     error = response.json()["error"]
     assert error["code"] == 401 and error["title"] == "Unauthorized" and error["message"]
@@ -73,7 +55,7 @@ def test_wrong_password_is_keystone_401(local_service: LocalService) -> None:
 def test_foreign_project_scope_is_refused(local_service: LocalService, helpers: Any) -> None:
     other = local_service.add_account(helpers.unique("foreign"))
     creds = local_service.credentials
-    response = _login(local_service.endpoint, creds.account, creds.account, creds.password, {"id": other.project_id})
+    response = login(local_service.endpoint, creds.account, creds.account, creds.password, {"id": other.project_id})
     assert response.status_code == 401
 
 
@@ -85,7 +67,7 @@ def test_malformed_login_is_400(local_service: LocalService) -> None:
 def test_temporary_credentials_need_their_security_token(local_service: LocalService, helpers: Any) -> None:
     creds = local_service.credentials
     token = helpers.token_for(local_service.endpoint, creds)
-    response = _temporary(local_service.endpoint, token)
+    response = request_temporary(local_service.endpoint, token)
     assert response.status_code == 201
     credential = response.json()["credential"]
     assert set(credential) == {"access", "secret", "securitytoken", "expires_at"}
@@ -104,13 +86,13 @@ def test_temporary_credentials_need_their_security_token(local_service: LocalSer
 
 
 def test_security_tokens_need_a_valid_token(local_service: LocalService) -> None:
-    assert _temporary(local_service.endpoint, "MIInope").status_code == 401
+    assert request_temporary(local_service.endpoint, "MIInope").status_code == 401
     response = requests.post(local_service.endpoint + "/v3.0/OS-CREDENTIAL/securitytokens", json={}, timeout=30)
     assert response.status_code == 401 and response.json()["error"]["title"] == "Unauthorized"
 
 
 def test_duration_is_validated(local_service: LocalService, token_api: Any) -> None:
-    assert _temporary(local_service.endpoint, token_api.token, duration=10).status_code == 400
+    assert request_temporary(local_service.endpoint, token_api.token, duration=10).status_code == 400
 
 
 def test_projects_listing(api: Any, local_service: LocalService) -> None:
@@ -127,7 +109,7 @@ def short_lived(tmp_path: Path) -> Any:
 def test_expired_token_and_temporary_keys(short_lived: LocalService, helpers: Any) -> None:
     creds = short_lived.credentials
     token = helpers.token_for(short_lived.endpoint, creds)
-    credential = _temporary(short_lived.endpoint, token).json()["credential"]
+    credential = request_temporary(short_lived.endpoint, token).json()["credential"]
     temp = attrs.evolve(
         creds, access_key=credential["access"], secret_key=credential["secret"], security_token=credential["securitytoken"]
     )
@@ -142,5 +124,5 @@ def test_expired_token_and_temporary_keys(short_lived: LocalService, helpers: An
         assert response.status_code == 401
         assert response.json()["error_code"] == "APIGW.0307"
         assert response.json()["error_msg"].startswith("The token must be updated.")
-    assert _temporary(short_lived.endpoint, token).status_code == 401
+    assert request_temporary(short_lived.endpoint, token).status_code == 401
     assert helpers.Api(short_lived.endpoint, creds).get(ENGINES).status_code == 200  # permanent keys never expire

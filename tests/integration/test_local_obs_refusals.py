@@ -12,10 +12,10 @@ import attrs
 import pytest
 import requests
 
-from modelarts import signer
 from modelarts.local import Credentials, LocalService
 
-from obs_helpers import client, obs_mode_client, signed, temporary_credentials
+from obs_helpers import client, client_signing, obs_mode_client, signed
+from signing import sign_headers, temporary_credentials
 
 
 @pytest.fixture(scope="module")
@@ -157,8 +157,8 @@ def _job_body(bucket: str) -> dict:
 def _post_job(service: LocalService, creds: Credentials, body: dict, version: str = "v1") -> requests.Response:
     url = f"{service.endpoint}/{version}/{creds.project_id}/training-jobs"
     data = json.dumps(body).encode()
-    headers = {"Content-Type": "application/json"}
-    headers.update(signer.sign("POST", url, headers, data, creds.access_key, creds.secret_key))
+    headers = sign_headers("POST", url, creds.access_key, creds.secret_key, body=data,
+                           headers={"Content-Type": "application/json"})
     return requests.post(url, data=data, headers=headers, timeout=30)
 
 
@@ -229,8 +229,7 @@ def test_serve_prints_and_env_exports_the_obs_endpoint(tmp_path_factory: pytest.
 
 @pytest.mark.parametrize("mode", ["v2", "obs"])
 def test_signed_urls(service: LocalService, mode: str) -> None:
-    maker = client(service.obs_endpoint, service.credentials) if mode == "v2" else \
-        obs_mode_client(service.obs_endpoint, service.credentials)
+    maker = client_signing(mode, service.obs_endpoint, service.credentials)
     url = maker.createSignedUrl("GET", "mine", "secret.txt", expires=300).signedUrl
     assert requests.get(url, timeout=10).content == b"main's data"
     other = url.replace("/mine/secret.txt", "/mine/other.txt")

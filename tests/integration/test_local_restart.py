@@ -7,7 +7,7 @@ import signal
 import sqlite3
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -15,20 +15,6 @@ from modelarts.local import DataDirInUse, LocalService, LocalServiceProcess
 from modelarts.states import JobState
 
 GRACE = 1.0
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path / "state"
-    # Whatever a failing test left running: kill the groups recorded in the database.
-    database = tmp_path / "state" / "state.db"
-    if database.exists():
-        with sqlite3.connect(database) as conn:
-            for (pid,) in conn.execute("SELECT pid FROM versions WHERE pid IS NOT NULL"):
-                try:
-                    os.killpg(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
 
 
 def _service(data_dir: Path) -> LocalService:

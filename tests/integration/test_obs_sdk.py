@@ -16,7 +16,7 @@ from modelarts.local import LocalService
 from modelarts.obs_errors import ObsError, ObsNotFoundError
 from modelarts.session import Session
 
-from obs_helpers import temporary_credentials
+from signing import temporary_credentials
 
 
 @pytest.fixture(scope="module")

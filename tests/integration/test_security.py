@@ -19,11 +19,10 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Tuple
 
 import attrs
 import pytest
-import requests
 
-from fuzz_helpers import Signed, Snapshot, check_answer, create_body
+from fuzz_helpers import Snapshot, check_answer, create_body
+from signing import GatewayClient, base_headers, sign_headers, temporary_credentials, token_for
 from modelarts import exceptions as exc
-from modelarts import signer
 from modelarts.local import Credentials, LocalService
 from modelarts.session import Session
 
@@ -40,36 +39,25 @@ class World:
         self.service = service
         self.main = service.credentials
         self.other = service.add_account("security-other")
-        self.client = Signed(service.endpoint, self.main)
+        self.client = GatewayClient(service.endpoint, self.main)
         self.secrets: List[str] = [self.main.secret_key, self.main.password, self.other.secret_key, self.other.password]
         self.job: Dict[str, Any] = {"job_id": 0, "version_id": 0}
         body = json.dumps({**json.loads(create_body("guarded")), "job_desc": "mine"}).encode()
-        self.job = self.client.send("POST", self.path("/v1/{p}/training-jobs"), body=body).json()
+        self.job = self.client.request("POST", self.path("/v1/{p}/training-jobs"), data=body).json()
         assert self.job["is_success"], self.job
 
     def path(self, template: str, creds: Optional[Credentials] = None) -> str:
         return template.format(p=(creds or self.main).project_id, j=self.job["job_id"], v=self.job["version_id"])
 
     def token(self, creds: Credentials, project_id: Optional[str] = None) -> str:
-        user = {"name": creds.username, "password": creds.password, "domain": {"name": creds.account}}
-        body: Dict[str, Any] = {"auth": {"identity": {"methods": ["password"], "password": {"user": user}},
-                         "scope": {"project": {"id": project_id or creds.project_id}}}}
-        response = requests.post(self.service.endpoint + "/v3/auth/tokens", json=body, timeout=30)
-        assert response.status_code == 201, response.text
-        self.secrets.append(response.headers["X-Subject-Token"])
-        return response.headers["X-Subject-Token"]
+        token = token_for(self.service.endpoint, creds, {"id": project_id or creds.project_id})
+        self.secrets.append(token)
+        return token
 
     def temporary(self) -> Credentials:
-        body: Dict[str, Any] = {"auth": {"identity": {"methods": ["token"], "token": {"duration_seconds": 900}}}}
-        response = requests.post(self.service.endpoint + "/v3.0/OS-CREDENTIAL/securitytokens", json=body,
-                                 headers={"X-Auth-Token": self.token(self.main)}, timeout=30)
-        assert response.status_code == 201, response.text
-        cred = response.json()["credential"]
-        self.secrets += [cred["secret"], cred["securitytoken"]]
-        return Credentials(**{**{k: getattr(self.main, k) for k in ("account", "username", "password", "project_id",
-                                                                     "region_name", "user_id")},
-                              "access_key": cred["access"], "secret_key": cred["secret"],
-                              "security_token": cred["securitytoken"]})
+        temp = temporary_credentials(self.service.endpoint, self.main, token=self.token(self.main))
+        self.secrets += [temp.secret_key, temp.security_token]
+        return temp
 
 
 @pytest.fixture(scope="module")
@@ -85,15 +73,13 @@ def _tampered(world: World, change: str) -> Tuple[int, bytes]:
     path = world.path("/v1/{p}/training-jobs")
     signed_query, sent_query = "per_page=1", "per_page=1"
     method, signed_body, sent_body = "GET", b"", b""
-    headers = {"Content-Type": "application/json", "X-Project-Id": world.main.project_id}
     if change == "body":
         method, signed_body, sent_body = "PUT", b'{"job_desc": "mine"}', b'{"job_desc": "evil"}'
         path = world.path("/v1/{p}/training-jobs/{j}")
     elif change == "query":
         sent_query = "per_page=2"
-    added = signer.sign(method, f"{world.service.endpoint}{path}?{signed_query}", headers, signed_body,
-                        world.main.access_key, world.main.secret_key)
-    headers.update(added)
+    headers = sign_headers(method, f"{world.service.endpoint}{path}?{signed_query}", world.main.access_key,
+                           world.main.secret_key, headers=base_headers(world.main), body=signed_body)
     if change == "header":
         headers["Content-Type"] = "application/json;charset=latin-1"
     response = world.client.http.request(method, f"{world.service.endpoint}{path}?{sent_query}", data=sent_body,
@@ -104,12 +90,13 @@ def _tampered(world: World, change: str) -> Tuple[int, bytes]:
 def _send(world: World, creds: Credentials, template: str = ENGINES, method: str = "GET", **kw: Any) -> Tuple[int, bytes]:
     """A request signed with ``creds`` on their own project (or ``project=``'s)."""
     path = world.path(template, kw.pop("project", creds))
-    response = Signed(world.service.endpoint, creds).send(method, path, **kw)
+    response = GatewayClient(world.service.endpoint, creds).request(method, path, **kw)
     return response.status_code, response.content
 
 
 def _with_token(world: World, token: str, template: str = ENGINES, creds: Optional[Credentials] = None) -> Tuple[int, bytes]:
-    response = Signed(world.service.endpoint, creds or world.main, token=token).send("GET", world.path(template, creds))
+    client = GatewayClient(world.service.endpoint, creds or world.main, token=token)
+    response = client.request("GET", world.path(template, creds))
     return response.status_code, response.content
 
 
@@ -155,7 +142,7 @@ CASES: List[Tuple[str, Callable[[World], Tuple[int, bytes]], int, str, str]] = [
     ("other account stops my job",
      lambda w: _send(w, w.other, DETAIL + "/stop", "POST"), 400, "ModelArts.2775", "not found"),
     ("other account renames my job", lambda w: _send(w, w.other, "/v1/{p}/training-jobs/{j}", "PUT",
-                                                     body=b'{"job_desc": "pwned"}'), 400, "ModelArts.2775", ""),
+                                                     data=b'{"job_desc": "pwned"}'), 400, "ModelArts.2775", ""),
     ("other account deletes my job",
      lambda w: _send(w, w.other, "/v1/{p}/training-jobs/{j}", "DELETE"), 400, "ModelArts.2775", ""),
     ("other account deletes my job via my project",
@@ -180,7 +167,7 @@ def test_lockout_after_consecutive_failures_then_lifts(world: World) -> None:
     user = world.service.add_user("lockout-victim")
     world.secrets += [user.secret_key, user.password]
     assert _send(world, user)[0] == 200
-    for _ in range(5):  # auth.md §1.7: locked after *more than* 5 failures in a row
+    for _ in range(5):  # the gateway locks a key after *more than* 5 failures in a row
         assert _send(world, user, secret_key="guess")[0] == 401
     assert _send(world, user)[0] == 200, "5 failures must not lock yet; a success resets the count"
     for _ in range(6):
@@ -213,7 +200,7 @@ def test_secrets_stay_out_of_debug_logs_errors_and_world_readable_files(
     texts: List[str] = []
     for session in sessions:
         texts.append(json.dumps(session.request("GET", world.path("/v1/{p}/training-jobs"))))
-        texts += [repr(session), repr(session._auth)]
+        texts += [repr(session), repr(session._http_auth)]
     world.secrets.append(sessions[1]._token._token or "")  # the IAM token the password session got
     failures: List[Any] = [
         lambda: Session(access_key=main.access_key, secret_key="wrong-" + main.secret_key, project_id=main.project_id,

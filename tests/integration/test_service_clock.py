@@ -16,7 +16,8 @@ import requests
 from modelarts.local import LocalService
 from modelarts.local.app import ServiceConfig
 
-from obs_helpers import client, obs_mode_client, signed, temporary_credentials
+from obs_helpers import client, client_signing, signed
+from signing import temporary_credentials
 
 ENGINES = "/v1/{project_id}/job/ai-engines"
 WINDOW = 15 * 60
@@ -58,8 +59,7 @@ def test_obs_signature_window_is_measured_on_the_service_clock(service: LocalSer
 
 @pytest.mark.parametrize("mode", ["v2", "obs"])
 def test_obs_signed_url_expires_on_the_service_clock(service: LocalService, mode: str) -> None:
-    maker = client(service.obs_endpoint, service.credentials) if mode == "v2" else \
-        obs_mode_client(service.obs_endpoint, service.credentials)
+    maker = client_signing(mode, service.obs_endpoint, service.credentials)
     url = maker.createSignedUrl("GET", "mine", "data.txt", expires=300).signedUrl
     assert requests.get(url, timeout=10).content == b"payload"
     service.advance(290)

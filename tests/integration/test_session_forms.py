@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Type
 
 import pytest
 
-from modelarts.exceptions import AuthenticationError, ConfigurationError, PermissionDeniedError
+from modelarts.exceptions import APIError, AuthenticationError, ConfigurationError, PermissionDeniedError
 from modelarts.local import LocalService
 from modelarts.session import Session
+from signing import temporary_credentials
 
 JOBS = "/v1/{}/training-jobs"
 
@@ -30,18 +31,26 @@ def list_jobs(session: Session) -> dict:
     return session.request("GET", JOBS.format(session.project_id), params={"per_page": 1})
 
 
+def refusal(session: Session, error: Type[APIError]) -> APIError:
+    """The ``error`` listing jobs with ``session`` raises."""
+    with pytest.raises(error) as info:
+        list_jobs(session)
+    return info.value
+
+
 def test_aksk(local_service: LocalService, endpoint: str) -> None:
     c = local_service.credentials
     session = Session(access_key=c.access_key, secret_key=c.secret_key, project_id=c.project_id,
                       region_name=c.region_name)
     assert list_jobs(session)["is_success"] is True
+    assert session.auth == session.auth_method == "aksk"
 
 
 def test_account_password(local_service: LocalService, endpoint: str) -> None:
     c = local_service.credentials
     session = Session(username=c.account, password=c.password, region_name=c.region_name, project_id=c.project_id)
     assert list_jobs(session)["is_success"] is True
-    assert session.auth == "account" and session._token.issued == 1
+    assert session.auth == session.auth_method == "account" and session._token.issued == 1
 
 
 def test_iam_user_under_account_finds_its_project_by_region(local_service: LocalService, endpoint: str) -> None:
@@ -50,14 +59,13 @@ def test_iam_user_under_account_finds_its_project_by_region(local_service: Local
     session = Session(account=c.account, username="alice-forms", password="alice-pw-1", region_name=c.region_name)
     assert session.project_id == c.project_id == user.project_id
     assert list_jobs(session)["is_success"] is True
+    assert session.auth == session.auth_method == "account"
 
 
 def test_wrong_password_is_refused(local_service: LocalService, endpoint: str) -> None:
     c = local_service.credentials
     session = Session(username=c.account, password="not-it", region_name=c.region_name, project_id=c.project_id)
-    with pytest.raises(AuthenticationError) as info:
-        list_jobs(session)
-    assert "not-it" not in str(info.value)
+    assert "not-it" not in str(refusal(session, AuthenticationError))
 
 
 def test_bare_session_inside_a_notebook(local_service: LocalService, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,20 +80,13 @@ def test_bare_session_inside_a_notebook(local_service: LocalService, monkeypatch
 def test_temporary_keys_need_their_security_token(local_service: LocalService, endpoint: str) -> None:
     c = local_service.credentials
     account = Session(username=c.account, password=c.password, region_name=c.region_name, project_id=c.project_id)
-    temp = account._http.post(
-        f"{endpoint}/v3.0/OS-CREDENTIAL/securitytokens",
-        json={"auth": {"identity": {"methods": ["token"], "token": {"duration_seconds": 900}}}},
-        headers={"X-Auth-Token": account._token.token()},
-        timeout=10,
-    ).json()["credential"]
-    good = Session(access_key=temp["access"], secret_key=temp["secret"], security_token=temp["securitytoken"],
+    temp = temporary_credentials(endpoint, c, token=account._token.token())  # the SDK session's own token
+    good = Session(access_key=temp.access_key, secret_key=temp.secret_key, security_token=temp.security_token,
                    project_id=c.project_id, region_name=c.region_name)
     assert list_jobs(good)["is_success"] is True
-    bare = Session(access_key=temp["access"], secret_key=temp["secret"], project_id=c.project_id,
+    bare = Session(access_key=temp.access_key, secret_key=temp.secret_key, project_id=c.project_id,
                    region_name=c.region_name)
-    with pytest.raises(AuthenticationError) as info:
-        list_jobs(bare)
-    assert info.value.error_code == "APIGW.0301"
+    assert refusal(bare, AuthenticationError).error_code == "APIGW.0301"
 
 
 def test_expired_token_is_renewed_and_the_call_retried(tmp_path: Path) -> None:
@@ -112,9 +113,7 @@ def test_project_of_someone_else_is_refused(local_service: LocalService, endpoin
     other = local_service.add_account("forms-other-account")
     session = Session(access_key=c.access_key, secret_key=c.secret_key, project_id=other.project_id,
                       region_name=c.region_name)
-    with pytest.raises(PermissionDeniedError) as info:
-        list_jobs(session)
-    assert info.value.error_code == "ModelArts.0210"
+    assert refusal(session, PermissionDeniedError).error_code == "ModelArts.0210"
 
 
 def test_nothing_configured_names_the_places_it_looked(endpoint: str) -> None:

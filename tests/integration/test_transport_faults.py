@@ -15,9 +15,10 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from faultserver import Answer, FaultServer, Hit, closed_port, gaps, gateway_error, signed_by, token_answer
+from faultserver import Answer, FaultServer, Hit, closed_port, gaps, gateway_error, token_answer
 from modelarts import exceptions as exc
 from modelarts.session import Session
+from signing import signed_by
 
 JOBS = "/v1/p1/training-jobs"
 JOB = "/v1/p1/training-jobs/42"

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import sqlite3
 from pathlib import Path
-from typing import Any, Dict, Iterator
+from typing import Any, Dict
 from urllib.parse import urlparse
 
 import pytest
@@ -83,19 +80,6 @@ def test_another_project_cannot_see_the_job(local_service: Any, api: Any, bucket
     assert other.post("/v2/{project_id}/training-job-searches", json={}).json()["total"] == 0
     _wait_phase(api, helpers, job["metadata"]["id"], "Completed")
     api.delete(f"/v2/{{project_id}}/training-jobs/{job['metadata']['id']}")
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path) -> Iterator[Path]:
-    yield tmp_path / "state"
-    database = tmp_path / "state" / "state.db"
-    if database.exists():  # whatever a failing test left running
-        with sqlite3.connect(database) as conn:
-            for (pid,) in conn.execute("SELECT pid FROM versions WHERE pid IS NOT NULL"):
-                try:
-                    os.killpg(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
 
 
 def test_a_running_v2_job_survives_a_restart_and_can_be_terminated(data_dir: Path, helpers: Any) -> None:

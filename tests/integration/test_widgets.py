@@ -10,7 +10,8 @@ import threading
 from typing import Any, Iterator, List
 
 import pytest
-from estimator_helpers import SLEEPER, estimator, eventually, pid_of, unique
+from estimator_helpers import SLEEPER, estimator, pid_of, unique
+from polling import wait_for
 
 from modelarts.estimator import Estimator
 from modelarts.exceptions import APIError
@@ -38,7 +39,7 @@ class Jobs:
         fit = estimator(self.session, self.bucket, SLEEPER).fit
         job = fit(inputs=self.bucket.url("data/"), job_name=f"{self.prefix}-{name}", wait=False)
         self.created.append(job)
-        eventually(lambda: job.refresh() is JobState.RUNNING, what=f"{name} to run")
+        wait_for(lambda: job.refresh() is JobState.RUNNING, what=f"{name} to run", timeout=20)
         return job, pid_of(job)
 
     def close(self) -> None:
@@ -92,7 +93,7 @@ def widgets_made() -> Iterator[List[Any]]:
     yield made
     for widget in made:
         widget.close()
-    eventually(lambda: not set(widget_threads()) - before, timeout=10, what="widget threads to end")
+    wait_for(lambda: not set(widget_threads()) - before, timeout=10, what="widget threads to end")
 
 
 def test_stop_click_kills_the_job_and_its_process(helpers, session, jobs, widgets_made):
@@ -106,7 +107,7 @@ def test_stop_click_kills_the_job_and_its_process(helpers, session, jobs, widget
     assert controls.state is JobState.KILLED, output_text(controls, "stderr")
     assert "modelarts-state-KILLED" in controls.status._dom_classes
     assert service_state(session, job) is JobState.KILLED
-    assert eventually(lambda: helpers.pid_gone(pid), what=f"process {pid} to end")
+    assert wait_for(lambda: helpers.pid_gone(pid), what=f"process {pid} to end", timeout=20)
     assert controls.stop_button.disabled and not controls.delete_button.disabled
     assert f"Stopped {job.job_name} ({job.job_id}): KILLED" in output_text(controls, "stdout")
     assert output_text(controls, "stderr") == ""
@@ -128,7 +129,7 @@ def test_delete_confirm_stops_and_removes_a_running_job(helpers, session, jobs, 
     assert job.job_id not in listed_ids(session, jobs.prefix)
     with pytest.raises(APIError):
         service_state(session, job)
-    assert eventually(lambda: helpers.pid_gone(pid), what=f"process {pid} to end")
+    assert wait_for(lambda: helpers.pid_gone(pid), what=f"process {pid} to end", timeout=20)
     assert controls.stop_button.disabled and controls.delete_button.disabled
     assert controls.refresher.join(10)
 
@@ -161,7 +162,7 @@ def test_errors_from_a_stopped_service_land_in_the_output(helpers, tmp_path, wid
     assert controls.join(30)
     errors = output_text(controls, "stderr")
     assert f"Stop {job.job_name} ({job.job_id}) failed: ConnectionError" in errors
-    eventually(lambda: "Refresh failed: ConnectionError" in output_text(controls, "stderr"), what="refresh error")
+    wait_for(lambda: "Refresh failed: ConnectionError" in output_text(controls, "stderr"), timeout=20)
     assert not controls.stop_button.disabled and controls.stop_button.description == "Stop"
     assert controls.refresher.is_alive
     controls.close()
@@ -181,10 +182,10 @@ def test_displaying_a_job_shows_controls_with_stable_text(session, jobs, widgets
 
     shown = [w for w in list(_instances.values()) if isinstance(w, JobControls) and w.job is job]
     assert len(shown) == 1
-    eventually(lambda: shown[0].state is JobState.KILLED, what="the displayed widget to see KILLED")
+    wait_for(lambda: shown[0].state is JobState.KILLED, what="the displayed widget to see KILLED", timeout=20)
     assert shown[0].refresher.max_interval == shown[0].ended_interval  # slowed, still watching
     shown[0].close()
-    eventually(lambda: not set(widget_threads()) - before, what="the displayed widget's refresher to end")
+    wait_for(lambda: not set(widget_threads()) - before, what="the displayed widget's refresher to end", timeout=20)
 
 
 def test_job_list_rows_stop_and_delete(helpers, session, jobs, widgets_made):
@@ -193,21 +194,21 @@ def test_job_list_rows_stop_and_delete(helpers, session, jobs, widgets_made):
     second, _ = jobs.start("list-b")
     listing = JobList(session, search_content=jobs.prefix, interval=0.1, max_interval=0.2)
     widgets_made.append(listing)
-    eventually(lambda: len(listing.rows) == 2, what="two rows")
+    wait_for(lambda: len(listing.rows) == 2, what="two rows", timeout=20)
     assert [row.job_name for row in listing.rows] == [second.job_name, first.job_name]
     assert listing.total == 2 and listing.page_label.value == "Page 1 of 1 · 2 jobs"
     listing.row(first.job_id).stop_button.click()
     assert listing.join(30)
-    eventually(lambda: listing.row(first.job_id).state is JobState.KILLED, what="row KILLED")
+    wait_for(lambda: listing.row(first.job_id).state is JobState.KILLED, what="row KILLED", timeout=20)
     assert listing.row(first.job_id).stop_button.disabled
-    assert eventually(lambda: helpers.pid_gone(first_pid), what="the stopped process to end")
+    assert wait_for(lambda: helpers.pid_gone(first_pid), what="the stopped process to end", timeout=20)
     row = listing.row(second.job_id)
     row.delete_button.click()
     assert "stopped first" in row.deleter.note.value
     row.confirm_button.click()
     assert listing.join(60)
     assert second.job_id not in listed_ids(session, jobs.prefix), output_text(listing, "stderr")
-    eventually(lambda: [r.job_id for r in listing.rows] == [first.job_id], what="the deleted row to go")
+    wait_for(lambda: [r.job_id for r in listing.rows] == [first.job_id], what="the deleted row to go", timeout=20)
     assert output_text(listing, "stderr") == ""
     listing.status_filter.value = int(JobState.RUNNING)
     assert listing.join(10) and listing.rows == []

@@ -225,7 +225,7 @@ class FakeSession:
         self.errors = errors
         self.project_id = PROJECT
         self.region_name = "cn-north-4"
-        self.auth = "aksk"
+        self.auth_method = self.auth = "aksk"
         self.calls: List[Call] = []
 
     def request(self, method, path, *, params=None, json=None, idempotent=None, timeout=None):

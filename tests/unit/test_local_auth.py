@@ -10,14 +10,14 @@ from typing import Dict
 
 import pytest
 
-from modelarts import signer
 from modelarts.local.accounts import Directory, read_credentials_file, write_credentials_file
 from modelarts.local.errors import IAMAuthenticationFailed, KeystoneUnauthorized, ProjectMismatch, TokenMustBeUpdated
 from modelarts.local.gateway import Gateway, Principal
 from modelarts.local.iam import IAM
 from modelarts.local.store import Database
+from signing import login_body, sign_headers
 
-# The official example of the signing docs (auth.md §1.5 A).
+# The worked example of Huawei Cloud API Gateway's public "AK/SK signing" guide.
 DOC_AK, DOC_SK = "QTWAOYTTINDUT2QVKYUC", "MFyfvK41ba2giqM7Uio6PznpdUKGpownRZlmVmHc"
 DOC_PATH = "/v1/77b6a44cba5143ab91d13ab9a8ff44fd/vpcs"
 DOC_QUERY = "limit=2&marker=13551d6b-755d-4757-b956-536f674975c0"
@@ -128,7 +128,7 @@ def test_tokens_and_temporary_keys(directory: Directory, clock: Clock) -> None:
     creds = directory.create_account("corp", password="pw")
     iam = IAM(directory, token_ttl=60, temp_credential_ttl=30, clock=clock)
     gateway = Gateway(directory, iam, clock=clock)
-    login = {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "corp", "password": "pw", "domain": {"name": "corp"}}}}, "scope": {"project": {"name": "local-1"}}}}
+    login = login_body("corp", "pw", "corp", {"name": "local-1"})
     token, body = iam.password_login(login)
     assert body["token"]["project"]["id"] == creds.project_id
     principal = gateway.authenticate("GET", "/", "", {"x-auth-token": token}, b"")
@@ -137,10 +137,8 @@ def test_tokens_and_temporary_keys(directory: Directory, clock: Clock) -> None:
         gateway.authorize_project(principal, "0" * 32, {})
     temp = iam.temporary_credentials(token, {"auth": {"identity": {"methods": ["token"]}}})["credential"]
     url = "http://127.0.0.1:1/v1/x/training-jobs"
-    headers = {"X-Security-Token": temp["securitytoken"]}
-    now = _dt.datetime.fromtimestamp(clock.now, _dt.timezone.utc)
-    headers.update(signer.sign("GET", url, headers, b"", temp["access"], temp["secret"], now=now))
-    lowered = {k.lower(): v for k, v in headers.items()}
+    sts = {"X-Security-Token": temp["securitytoken"]}
+    lowered = sign_headers("GET", url, temp["access"], temp["secret"], headers=sts, now=clock.now, lower=True)
     assert gateway.authenticate("GET", "/v1/x/training-jobs", "", lowered, b"").user_id == creds.user_id
     clock.now += 31
     with pytest.raises(TokenMustBeUpdated):
@@ -155,7 +153,7 @@ def test_tokens_and_temporary_keys(directory: Directory, clock: Clock) -> None:
 def test_wrong_password(directory: Directory) -> None:
     directory.create_account("corp", password="pw")
     iam = IAM(directory)
-    login = {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "corp", "password": "nope", "domain": {"name": "corp"}}}}}}
+    login = login_body("corp", "nope", "corp")
     with pytest.raises(KeystoneUnauthorized):
         iam.password_login(login)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import random
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, Optional
 
 import pytest
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 
-from modelarts import signer
 from modelarts.local.accounts import Directory
 from modelarts.local.errors import IAMAuthenticationFailed, KeystoneUnauthorized
 from modelarts.local.gateway import Gateway
 from modelarts.local.iam import IAM
 from modelarts.local.store import Database
+from signing import login_body, sign_headers
 
 NOW = _dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=_dt.timezone.utc)
 
@@ -25,16 +25,9 @@ class Clock:
         return self.now
 
 
-def _login_body(account: str, password: str) -> Dict[str, Any]:
-    user = {"name": account, "password": password, "domain": {"name": account}}
-    return {"auth": {"identity": {"methods": ["password"], "password": {"user": user}}}}
-
-
 def _signed(gateway: Gateway, access_key: str, secret_key: str) -> Any:
     path = "/v1/p/training-jobs"
-    headers = {"host": "127.0.0.1:1", "x-sdk-date": signer.format_date(NOW)}
-    headers.update({k.lower(): v for k, v in signer.sign("GET", "http://127.0.0.1:1" + path, headers, b"",
-                                                          access_key, secret_key).items()})
+    headers = sign_headers("GET", "http://127.0.0.1:1" + path, access_key, secret_key, now=NOW, lower=True)
     return gateway.authenticate("GET", path, "", headers, b"")
 
 
@@ -50,7 +43,7 @@ def world() -> Any:
 def test_reissue_revokes_old_keys_and_tokens(world: Any) -> None:
     directory, iam, gateway, _ = world
     old = directory.create_account("acme", password="old-password")
-    token, _ = iam.password_login(_login_body("acme", "old-password"))
+    token, _ = iam.password_login(login_body("acme", "old-password", "acme"))
     assert _signed(gateway, old.access_key, old.secret_key).user_id == old.user_id
     assert gateway.authenticate("GET", "/", "", {"x-auth-token": token}, b"").user_id == old.user_id
     new = directory.reissue(old.user_id, "new-password")
@@ -59,7 +52,7 @@ def test_reissue_revokes_old_keys_and_tokens(world: Any) -> None:
     with pytest.raises(IAMAuthenticationFailed):
         gateway.authenticate("GET", "/", "", {"x-auth-token": token}, b"")
     with pytest.raises(KeystoneUnauthorized):
-        iam.password_login(_login_body("acme", "old-password"))
+        iam.password_login(login_body("acme", "old-password", "acme"))
     assert _signed(gateway, new.access_key, new.secret_key).user_id == old.user_id
 
 
@@ -68,11 +61,11 @@ def test_password_guesses_lock_the_login_then_it_lifts(world: Any) -> None:
     directory.create_account("acme", password="right-password")
     for _ in range(6):
         with pytest.raises(KeystoneUnauthorized, match="wrong"):
-            iam.password_login(_login_body("acme", "guess"))
+            iam.password_login(login_body("acme", "guess", "acme"))
     with pytest.raises(KeystoneUnauthorized, match="locked"):
-        iam.password_login(_login_body("acme", "right-password"))
+        iam.password_login(login_body("acme", "right-password", "acme"))
     clock.now += 301
-    token, _ = iam.password_login(_login_body("acme", "right-password"))
+    token, _ = iam.password_login(login_body("acme", "right-password", "acme"))
     assert token
 
 
@@ -82,5 +75,5 @@ def test_a_success_resets_the_count(world: Any) -> None:
     for _ in range(3):
         for _ in range(5):
             with pytest.raises(KeystoneUnauthorized, match="wrong"):
-                iam.password_login(_login_body("acme", "guess"))
-        assert iam.password_login(_login_body("acme", "right-password"))[0]
+                iam.password_login(login_body("acme", "guess", "acme"))
+        assert iam.password_login(login_body("acme", "right-password", "acme"))[0]

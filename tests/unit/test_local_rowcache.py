@@ -3,18 +3,17 @@ cached keys keep every security check (expiry, security token, lockout)."""
 
 from __future__ import annotations
 
-import datetime as _dt
 from typing import Dict, List, Optional
 
 import pytest
 
-from modelarts import signer
 from modelarts.local.accounts import Directory
 from modelarts.local.errors import IAMAuthenticationFailed, TokenMustBeUpdated
 from modelarts.local.gateway import Gateway
 from modelarts.local.iam import IAM
 from modelarts.local.rowcache import RowCache
 from modelarts.local.store import Database
+from signing import login_body, sign_headers
 
 
 class Clock:
@@ -58,9 +57,7 @@ def test_the_cache_is_bounded() -> None:
 
 
 def _signed(url: str, ak: str, sk: str, now: float, token: str = "") -> Dict[str, str]:
-    headers = {"X-Security-Token": token} if token else {}
-    headers.update(signer.sign("GET", url, headers, b"", ak, sk, now=_dt.datetime.fromtimestamp(now, _dt.timezone.utc)))
-    return {name.lower(): value for name, value in headers.items()}
+    return sign_headers("GET", url, ak, sk, headers={"X-Security-Token": token} if token else {}, now=now, lower=True)
 
 
 def test_cached_keys_keep_every_check() -> None:
@@ -84,8 +81,7 @@ def test_cached_keys_keep_every_check() -> None:
         gateway.authenticate("GET", path, "", good, b"")
 
     # temporary key: needs its token and expires, cached or not
-    login = {"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "corp", "password": "pw"}}}}}
-    token, _ = iam.password_login(login)
+    token, _ = iam.password_login(login_body("corp", "pw"))
     temp = iam.temporary_credentials(token, {"auth": {"identity": {"methods": ["token"]}}})["credential"]
     with_token = _signed(url, temp["access"], temp["secret"], clock.now, temp["securitytoken"])
     assert gateway.authenticate("GET", path, "", with_token, b"").user_id == creds.user_id

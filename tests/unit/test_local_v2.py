@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from modelarts.local.errors import InvalidArgument, ParameterError
+from modelarts.local.errors import ParameterError
 from modelarts.local.v2_errors import V2Error, V2InvalidArgument, V2NotTerminable, V2ParameterError, from_v1
 from modelarts.local.v2_request import parse_create
 from modelarts.local.jobstore import JobStore

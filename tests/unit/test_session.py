@@ -28,7 +28,7 @@ def test_aksk_form_resolves_region_table_and_hides_secret() -> None:
     session = aksk()
     assert session.auth == "aksk" and session.host == MA and session.iam_server == IAM
     assert session.credential_source == "arguments"
-    assert "SKSECRET123" not in repr(session) and "SKSECRET123" not in repr(session._auth)
+    assert "SKSECRET123" not in repr(session) and "SKSECRET123" not in repr(session._http_auth)
 
 
 @responses.activate
@@ -43,7 +43,7 @@ def test_account_form_gets_a_project_scoped_token_and_sends_it() -> None:
     assert user == {"name": "acct", "password": "pw-secret", "domain": {"name": "acct"}}
     assert sent["auth"]["scope"] == {"project": {"id": "p1"}}
     assert jobs.calls[0].request.headers["X-Auth-Token"] == "TKN"
-    assert "pw-secret" not in repr(session) and "TKN" not in repr(session._auth)
+    assert "pw-secret" not in repr(session) and "TKN" not in repr(session._http_auth)
 
 
 @responses.activate
@@ -55,6 +55,40 @@ def test_iam_user_form_uses_account_as_domain_and_finds_project_by_region() -> N
     assert sent["identity"]["password"]["user"]["name"] == "alice"
     assert sent["scope"] == {"project": {"name": "cn-north-4"}}
     assert session.project_id == "proj-from-iam"
+
+
+def _notebook_session(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> Session:
+    profile = tmp_path / "credential"
+    write_profile(profile, "TMPAK1", "TMPSK1", "SEC1")
+    monkeypatch.setenv("CREDENTIAL_PROFILES_FILE", str(profile))
+    monkeypatch.setenv("REGION_NAME", "cn-north-4")
+    monkeypatch.setenv("PROJECT_ID", "p1")
+    return Session()
+
+
+#: Each documented login, and the ``auth`` string it reports (``auth_method`` is the same value).
+LOGINS = {
+    "ak/sk": (lambda tmp, mp: aksk(), "aksk", "SignerAuth"),
+    "account": (lambda tmp, mp: Session(username="acct", password="pw", region_name="cn-north-4", project_id="p1"),
+                "account", "TokenAuth"),
+    "iam user": (lambda tmp, mp: Session(account="acct", username="alice", password="pw", region_name="cn-north-4"),
+                 "account", "TokenAuth"),
+    "notebook": (_notebook_session, "aksk", "SignerAuth"),
+}
+
+
+@responses.activate
+@pytest.mark.parametrize("login", sorted(LOGINS))
+def test_auth_names_the_login_kind_under_both_names(login: str, tmp_path: pathlib.Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    responses.post(f"{IAM}/v3/auth/tokens", json=TOKEN_BODY, status=201, headers={"X-Subject-Token": "T"})
+    make, method, auth_class = LOGINS[login]
+    session = make(tmp_path, monkeypatch)
+    assert session.auth == session.auth_method == method
+    assert type(session.auth) is str and f"Session(auth={method!r}," in repr(session)
+    assert type(session._http_auth).__name__ == auth_class  # the requests AuthBase each call carries
+    with pytest.raises(AttributeError):
+        session.auth = "other"  # type: ignore[misc]  # the documented name reads the login, it does not change it
 
 
 @responses.activate
@@ -99,13 +133,9 @@ def write_profile(path: pathlib.Path, ak: str, sk: str, token: str = "") -> None
 @responses.activate
 def test_bare_session_reads_notebook_credentials_and_rereads_on_change(tmp_path: pathlib.Path,
                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    session = _notebook_session(tmp_path, monkeypatch)
     profile = tmp_path / "credential"
-    write_profile(profile, "TMPAK1", "TMPSK1", "SEC1")
-    monkeypatch.setenv("CREDENTIAL_PROFILES_FILE", str(profile))
-    monkeypatch.setenv("REGION_NAME", "cn-north-4")
-    monkeypatch.setenv("PROJECT_ID", "p1")
     call = responses.get(f"{MA}/v1/p1/x", json={"is_success": True})
-    session = Session()
     assert session.credential_source == f"notebook credentials file {profile}"
     assert (session.access_key, session.security_token, session.user_id) == ("TMPAK1", "SEC1", "u1")
     session.request("GET", "/v1/p1/x")

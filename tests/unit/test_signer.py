@@ -1,4 +1,5 @@
-"""Known-answer tests for every vector of auth.md §1.5, byte for byte, and properties."""
+"""Known-answer tests for the published SDK-HMAC-SHA256 signing vectors (``vectors/``), byte for byte,
+and properties."""
 
 from __future__ import annotations
 

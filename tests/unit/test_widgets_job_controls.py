@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
-from typing import Any, List, Optional
+from typing import Any, Callable, Iterator, List, Optional
 
 import pytest
+from polling import wait_for
 
 from modelarts.exceptions import ConnectionError, JobConflictError, NotFoundError
 from modelarts.states import JobState
@@ -69,27 +71,22 @@ class FakeJob:
         return {"is_success": True}
 
 
-def _eventually(condition: Any, timeout: float = 5.0) -> bool:
-    """Wait (bounded) for a background thread to make ``condition()`` true."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
+#: Wait (bounded) for a background thread to make a condition true; the widgets poll every few ms.
+_eventually = functools.partial(wait_for, timeout=5.0, interval=0.005)
 
 
-def _text(controls: JobControls, name: str) -> str:
+def output_text(controls: JobControls, name: str) -> str:
     return "".join(o["text"] for o in controls.output.outputs if o.get("name") == name)
 
 
-@pytest.fixture
-def make_controls():
+def controls_factory(**defaults: Any) -> Iterator[Callable[..., JobControls]]:
+    """The body of a ``make_controls`` fixture: JobControls polling every few ms (plus ``defaults``), every one
+    closed at the end, its threads joined."""
     made: List[JobControls] = []
 
     def make(job: FakeJob, **kwargs: Any) -> JobControls:
-        kwargs.setdefault("interval", 0.01)
-        kwargs.setdefault("max_interval", 0.05)
+        for name, value in {"interval": 0.01, "max_interval": 0.05, **defaults}.items():
+            kwargs.setdefault(name, value)
         controls = JobControls(job, **kwargs)
         made.append(controls)
         return controls
@@ -99,6 +96,12 @@ def make_controls():
         controls.close()
         assert controls.refresher.join(5), "refresher thread did not end"
         assert controls.join(5), "a click's work did not end"
+        assert controls.log_panel.refresher is None or controls.log_panel.refresher.join(5), "log refresher did not end"
+
+
+@pytest.fixture
+def make_controls() -> Iterator[Callable[..., JobControls]]:
+    yield from controls_factory()
 
 
 def test_shows_name_id_version_badge_and_elapsed(make_controls):
@@ -130,7 +133,7 @@ def test_stop_click_stops_and_waits_off_the_ui_thread(make_controls):
     assert "modelarts-state-RUNNING" not in controls.status._dom_classes
     assert controls.stop_button.disabled and controls.stop_button.description == "Stop"
     assert not controls.delete_button.disabled
-    assert "Stopped demo (101): KILLED" in _text(controls, "stdout")
+    assert "Stopped demo (101): KILLED" in output_text(controls, "stdout")
     # the job ended: the refresher slows down but keeps checking that the job still exists
     assert controls.refresher.max_interval == controls.ended_interval and controls.refresher.is_alive
     assert controls.elapsed.value == "elapsed 0:01:01"
@@ -150,7 +153,7 @@ def test_delete_of_a_running_job_confirms_it_will_stop_it_first(make_controls):
     assert controls.deleted and "DELETED" in controls.status.value
     assert controls.stop_button.disabled and controls.delete_button.disabled
     assert controls.deleter.children == (controls.delete_button,)
-    assert "Deleted demo (101)" in _text(controls, "stdout")
+    assert "Deleted demo (101)" in output_text(controls, "stdout")
     assert controls.refresher.closed
     assert "status=DELETED" in repr(controls)
 
@@ -188,12 +191,12 @@ def test_errors_land_in_the_output_and_buttons_come_back(make_controls, caplog):
     with caplog.at_level("ERROR", logger="modelarts.widgets"):
         controls.stop_button.click()
         assert controls.join(5)
-    assert "Stop demo (101) failed: ConnectionError: connection refused" in _text(controls, "stderr")
+    assert "Stop demo (101) failed: ConnectionError: connection refused" in output_text(controls, "stderr")
     assert "connection refused" in caplog.text
     assert not controls.stop_button.disabled and controls.stop_button.description == "Stop"
     assert controls.state is JobState.RUNNING
     controls.delete(force=False, background=False)
-    assert "Delete demo (101) failed" in _text(controls, "stderr")
+    assert "Delete demo (101) failed" in output_text(controls, "stderr")
     assert not controls.deleted and not controls.delete_button.disabled
 
 
@@ -205,7 +208,7 @@ def test_refresh_errors_are_shown_once_and_the_refresher_backs_off(make_controls
     deadline = time.monotonic() + 5
     while controls.refresher.polls < 5 and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert _text(controls, "stderr").count("Refresh failed: ConnectionError: service stopped") == 1
+    assert output_text(controls, "stderr").count("Refresh failed: ConnectionError: service stopped") == 1
     assert controls.refresher.is_alive and controls.refresher.current_interval == pytest.approx(0.04)
     job.fail = None
     job.status = JobState.COMPLETED
@@ -253,8 +256,8 @@ def test_failure_dicts_are_shown_as_errors(make_controls):
     job.stop = lambda wait=False, timeout=None, poll=None: {"is_success": False, "error_code": "X.1", "error_msg": "nope"}
     controls = make_controls(job, autostart=False)
     controls.stop(background=False)
-    assert "Stop demo (101) failed: APIError X.1: nope" in _text(controls, "stderr")
-    assert "Stopped" not in _text(controls, "stdout")
+    assert "Stop demo (101) failed: APIError X.1: nope" in output_text(controls, "stderr")
+    assert "Stopped" not in output_text(controls, "stdout")
 
 
 def test_a_job_deleted_elsewhere_shows_deleted_and_ends_the_refresher(make_controls):
@@ -264,9 +267,9 @@ def test_a_job_deleted_elsewhere_shows_deleted_and_ends_the_refresher(make_contr
     job.deleted = True  # refresh() now raises NotFoundError ModelArts.2775
     assert controls.refresher.join(5)
     assert controls.deleted and controls.status.state == "DELETED"
-    assert "demo (101) no longer exists" in _text(controls, "stdout")
+    assert "demo (101) no longer exists" in output_text(controls, "stdout")
     assert controls.stop_button.disabled and controls.delete_button.disabled
-    assert _text(controls, "stderr") == ""
+    assert output_text(controls, "stderr") == ""
 
 
 def test_stop_from_code_on_an_ended_job_says_so(make_controls):
@@ -274,4 +277,4 @@ def test_stop_from_code_on_an_ended_job_says_so(make_controls):
     job = FakeJob(status=JobState.COMPLETED)
     controls = make_controls(job)
     controls.stop(background=False)
-    assert _text(controls, "stdout") == "demo (101) had already ended: COMPLETED\n"
+    assert output_text(controls, "stdout") == "demo (101) had already ended: COMPLETED\n"

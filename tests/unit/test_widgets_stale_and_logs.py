@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 import threading
-import time
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, Iterator, List
 
 import pytest
-from test_widgets_job_controls import FakeJob
+from polling import wait_for
+from test_widgets_job_controls import FakeJob, controls_factory, output_text
 
 from modelarts.exceptions import BadRequestError
 from modelarts.states import JobState
@@ -52,41 +53,13 @@ class LoggingJob(FakeJob):
             return self.log[-lines:]
 
 
-def _eventually(condition: Any, timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.005)
-    return True
-
-
-def _stdout(controls: JobControls) -> str:
-    return "".join(o["text"] for o in controls.output.outputs if o.get("name") == "stdout")
-
-
-def _stderr(controls: JobControls) -> str:
-    return "".join(o["text"] for o in controls.output.outputs if o.get("name") == "stderr")
+#: Wait (bounded) for a background thread to make a condition true; the widgets poll every few ms.
+_eventually = functools.partial(wait_for, timeout=5.0, interval=0.005)
 
 
 @pytest.fixture
-def make_controls():
-    made: List[JobControls] = []
-
-    def make(job: FakeJob, **kwargs: Any) -> JobControls:
-        kwargs.setdefault("interval", 0.01)
-        kwargs.setdefault("max_interval", 0.05)
-        kwargs.setdefault("ended_interval", 0.1)
-        controls = JobControls(job, **kwargs)
-        made.append(controls)
-        return controls
-
-    yield make
-    for controls in made:
-        controls.close()
-        assert controls.refresher.join(5), "refresher thread did not end"
-        assert controls.join(5), "a click's work did not end"
-        assert controls.log_panel.refresher is None or controls.log_panel.refresher.join(5)
+def make_controls() -> Iterator[Callable[..., JobControls]]:
+    yield from controls_factory(ended_interval=0.1)
 
 
 class TestStaleWidget:
@@ -100,8 +73,8 @@ class TestStaleWidget:
         assert _eventually(lambda: controls.deleted)
         assert _eventually(lambda: controls.status.state == "DELETED")
         assert controls.delete_button.disabled and controls.stop_button.disabled
-        assert "demo (101) no longer exists (deleted elsewhere)" in _stdout(controls)
-        assert _stderr(controls) == ""  # no red ModelArts.2775
+        assert "demo (101) no longer exists (deleted elsewhere)" in output_text(controls, "stdout")
+        assert output_text(controls, "stderr") == ""  # no red ModelArts.2775
         assert controls.refresher.join(5), "nothing can change after a deletion: the thread ends"
 
     def test_delete_click_on_a_job_already_gone_says_so(self, make_controls):
@@ -112,7 +85,7 @@ class TestStaleWidget:
         controls.delete_button.click()
         assert not controls.deleter.asking
         assert controls.deleted and controls.status.state == "DELETED" and controls.delete_button.disabled
-        assert "no longer exists (deleted elsewhere)" in _stdout(controls) and _stderr(controls) == ""
+        assert "no longer exists (deleted elsewhere)" in output_text(controls, "stdout") and output_text(controls, "stderr") == ""
         assert job.calls == []
 
     def test_confirm_after_a_deletion_elsewhere_is_not_an_error(self, make_controls):
@@ -133,7 +106,7 @@ class TestStaleWidget:
         assert controls.join(5)
         job.delete_job = original  # type: ignore[method-assign]
         assert controls.deleted and controls.status.state == "DELETED"
-        assert "deleted elsewhere" in _stdout(controls) and _stderr(controls) == ""
+        assert "deleted elsewhere" in output_text(controls, "stdout") and output_text(controls, "stderr") == ""
 
     def test_stopped_elsewhere(self, make_controls):
         job = LoggingJob()
@@ -141,7 +114,7 @@ class TestStaleWidget:
         job.status = JobState.KILLED
         assert _eventually(lambda: controls.state is JobState.KILLED)
         assert _eventually(lambda: controls.stop_button.disabled)
-        assert "demo (101) was stopped elsewhere: KILLED" in _stdout(controls)
+        assert "demo (101) was stopped elsewhere: KILLED" in output_text(controls, "stdout")
         assert not controls.delete_button.disabled
 
     def test_our_own_stop_is_not_called_elsewhere(self, make_controls):
@@ -149,8 +122,8 @@ class TestStaleWidget:
         controls = make_controls(job)
         controls.stop_button.click()
         assert controls.join(5)
-        assert "Stopped demo (101): KILLED" in _stdout(controls)
-        assert "elsewhere" not in _stdout(controls)
+        assert "Stopped demo (101): KILLED" in output_text(controls, "stdout")
+        assert "elsewhere" not in output_text(controls, "stdout")
 
 
 class TestFailureReason:
@@ -163,7 +136,7 @@ class TestFailureReason:
         assert "last log line: ValueError: &lt;bad&gt; data" in controls.reason.value  # escaped
         assert controls.failure is not None and controls.failure.exit_code == 1
         assert controls.failure.log_tail[-1] == RETURN_1
-        assert "demo (101) ended FAILED: exit code 1; last log line: ValueError: <bad> data" in _stdout(controls)
+        assert "demo (101) ended FAILED: exit code 1; last log line: ValueError: <bad> data" in output_text(controls, "stdout")
 
     def test_a_job_displayed_after_it_failed(self, make_controls):
         job = LoggingJob(status=JobState.FAILED)
@@ -251,7 +224,7 @@ class TestLogPanel:
         assert controls.log_panel.read() == 0
         controls.log_panel.expand()
         assert _eventually(lambda: controls.log_panel.refresher is not None and controls.log_panel.refresher.polls >= 3)
-        assert _stderr(controls) == ""
+        assert output_text(controls, "stderr") == ""
 
 
 def test_watching_after_the_end_is_bounded(make_controls):
