@@ -16,21 +16,20 @@ Examples
 from __future__ import annotations
 
 import math
-import re
 import secrets
 import time
 from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Union, overload
 
+from modelarts import rules
 from modelarts.states import JobState
 
 if TYPE_CHECKING:
     from modelarts.sessionlike import SessionLike
 
 __all__ = [
-    "JOB_NAME_PATTERN",
-    "SORT_KEYS",
     "check_choice",
     "check_data_source",
+    "check_description",
     "check_hyperparameters",
     "check_id",
     "check_int",
@@ -42,12 +41,6 @@ __all__ = [
     "list_query",
     "random_job_name",
 ]
-
-#: ``sortBy`` values: the API's (03_0046) plus the SDK docs' ``engine_type`` (04_0160).
-SORT_KEYS = ("job_name", "job_desc", "status", "duration", "version_count", "create_time", "engine_type")
-#: Documented job-name rule (API page modelarts_03_0045).
-JOB_NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_LONG_MAX = 2**63 - 1
 
 
 def _bad(name: str, expected: str, value: Any) -> ValueError:
@@ -73,14 +66,14 @@ def check_id(value: Any, name: str) -> str:
         number = int(value)
     else:
         raise _bad(name, "an int or a string of digits", value)
-    if not 0 < number <= _LONG_MAX:
-        raise _bad(name, f"between 1 and {_LONG_MAX}", value)
+    if not rules.ID.contains(number):
+        raise _bad(name, f"between {rules.ID.low} and {rules.ID.high}", value)
     return str(number)
 
 
 def check_job_name(name: Any) -> str:
-    """A job name: 1–64 of ``A-Z a-z 0-9 _ -``."""
-    if not isinstance(name, str) or not JOB_NAME_PATTERN.fullmatch(name):
+    """A job name: 1–64 of ``A-Z a-z 0-9 _ -`` (:data:`modelarts.rules.JOB_NAME`)."""
+    if not isinstance(name, str) or not rules.JOB_NAME.fullmatch(name):
         raise _bad("job_name", "1-64 characters of A-Z, a-z, 0-9, '_' and '-'", name)
     return name
 
@@ -112,7 +105,20 @@ def check_text(value: Any, name: str, max_len: int, *, optional: bool = True) ->
     return value
 
 
-def check_str(value: Any, name: str, max_len: int = 1024) -> Optional[str]:
+@overload
+def check_description(value: Any, name: str, *, optional: Literal[False]) -> str: ...
+
+
+@overload
+def check_description(value: Any, name: str, *, optional: bool = True) -> Optional[str]: ...
+
+
+def check_description(value: Any, name: str, *, optional: bool = True) -> Optional[str]:
+    """A job description: a string of 0–256 characters (:data:`modelarts.rules.DESCRIPTION_MAX`)."""
+    return check_text(value, name, rules.DESCRIPTION_MAX, optional=optional)
+
+
+def check_str(value: Any, name: str, max_len: int = rules.TEXT_MAX) -> Optional[str]:
     """``None``, or a non-blank string of at most ``max_len`` characters."""
     if value is not None and (not isinstance(value, str) or not value.strip() or len(value) > max_len):
         raise _bad(name, f"a non-blank string of at most {max_len} characters", value)
@@ -120,8 +126,8 @@ def check_str(value: Any, name: str, max_len: int = 1024) -> Optional[str]:
 
 
 def check_int(value: Any, name: str, low: int, high: Optional[int] = None) -> int:
-    """An ``int`` (or digit string) in ``[low, high]``."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    """An ``int`` (or a string of ASCII digits, :data:`modelarts.rules.INTEGER_TEXT`) in ``[low, high]``."""
+    if isinstance(value, str) and rules.INTEGER_TEXT.fullmatch(value.strip()):
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or value < low or (high is not None and value > high):
         span = f"from {low} to {high}" if high is not None else f"of at least {low}"
@@ -252,13 +258,13 @@ def list_query(
     if status is not None:
         query["status"] = str(int(JobState.parse(status)))
     if per_page is not None:
-        query["per_page"] = check_int(per_page, "per_page", 1, 1000)
+        query["per_page"] = check_int(per_page, "per_page", *rules.LIST_PER_PAGE)
     if page is not None:
-        query["page"] = check_int(page, "page", 1, 65535)
+        query["page"] = check_int(page, "page", *rules.LIST_PAGE)
     if sort is not None:
-        query["sortBy"] = check_choice(sort, "sortBy", SORT_KEYS)
+        query["sortBy"] = check_choice(sort, "sortBy", rules.LIST_SORT_KEYS)
     if order is not None:
-        query["order"] = check_choice(order, "order", ("asc", "desc"))
+        query["order"] = check_choice(order, "order", rules.ORDERS)
     if search_content is not None:
-        query["search_content"] = check_text(search_content, "search_content", 100)
+        query["search_content"] = check_text(search_content, "search_content", rules.SDK_SEARCH_CONTENT_MAX)
     return query
