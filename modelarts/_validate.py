@@ -18,7 +18,10 @@ from __future__ import annotations
 import math
 import secrets
 import time
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Union, overload
+from typing import (
+    TYPE_CHECKING, Any, Callable, Dict, Generic, Iterable, List, Literal, Mapping, Optional, Sequence, TypeVar, Union,
+    overload,
+)  # fmt: skip
 
 from modelarts import rules
 from modelarts.states import JobState
@@ -27,20 +30,28 @@ if TYPE_CHECKING:
     from modelarts.sessionlike import SessionLike
 
 __all__ = [
+    "Checked",
     "check_choice",
     "check_data_source",
     "check_description",
+    "check_flag",
+    "check_flavor",
     "check_hyperparameters",
     "check_id",
     "check_int",
     "check_job_name",
+    "check_name_prefix",
     "check_obs_path",
     "check_session",
     "check_str",
     "check_text",
+    "kept",
     "list_query",
+    "optional",
     "random_job_name",
 ]
+
+T = TypeVar("T")
 
 
 def _bad(name: str, expected: str, value: Any) -> ValueError:
@@ -268,3 +279,81 @@ def list_query(
     if search_content is not None:
         query["search_content"] = check_text(search_content, "search_content", rules.SDK_SEARCH_CONTENT_MAX)
     return query
+
+
+# -- checked attributes --------------------------------------------------------------------------
+
+
+class Checked(Generic[T]):
+    """An attribute whose every assignment passes through ``check(value, name)``.
+
+    A class lists its arguments as ``name = Checked(check)``, in order: the table
+    of what each argument must be, typed by what the check returns, and applied on
+    construction and on any later assignment alike.
+
+    >>> class Job:
+    ...     count = Checked(optional(lambda value, name: check_int(value, name, 1)))
+    >>> job = Job(); job.count = "3"; job.count
+    3
+    >>> job.count = 0
+    Traceback (most recent call last):
+    ValueError: count must be an int of at least 1, got 0
+    """
+
+    def __init__(self, check: Callable[[Any, str], T]) -> None:
+        self.check, self.name = check, ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: Any = None) -> "Checked[T]": ...
+
+    @overload
+    def __get__(self, instance: object, owner: Any = None) -> T: ...
+
+    def __get__(self, instance: Optional[object], owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        try:
+            return instance.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, instance: object, value: Any) -> None:
+        instance.__dict__[self.name] = self.check(value, self.name)
+
+
+def optional(check: Callable[[Any, str], T]) -> Callable[[Any, str], Optional[T]]:
+    """``check``, letting ``None`` through."""
+    return lambda value, name: None if value is None else check(value, name)
+
+
+def kept(value: Any, name: str) -> Any:
+    """No check: an argument accepted as SDK 1.1.7 accepts it, and kept unused."""
+    return value
+
+
+def check_flavor(value: Any, name: str) -> Union[int, str, None]:
+    """A flavor: an ``int`` ``spec_id`` or a flavor code such as ``'modelarts.vm.cpu.2u'``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return check_int(value, name, 1)
+    return check_str(value, name, rules.FLAVOR_ID_MAX)
+
+
+def check_flag(value: Any, name: str) -> Optional[bool]:
+    """``True``, ``False`` or ``None``."""
+    if value is not None and not isinstance(value, bool):
+        raise _bad(name, "True, False or None", value)
+    return value
+
+
+def check_name_prefix(value: Any, name: str) -> Optional[str]:
+    """A prefix of random job names (``base_job_name``): a job name of at most 44 characters.
+
+    :func:`random_job_name` uses its first 40 and adds a 21-character suffix.
+    """
+    longest = 44
+    if value is not None and (check_job_name(value) and len(value) > longest):
+        raise ValueError(f"{name} must be at most {longest} characters (names get a suffix), got {value!r}")
+    return value
