@@ -98,14 +98,14 @@ class Estimator:
     >>> Estimator(session, job_id="182626", version_id="278813").get_job_info()  # doctest: +SKIP
     """
 
-    # The arguments and their checks, in order; each also checks a later assignment.
+    # The arguments and their checks, in signature order; each also checks a later assignment.
     train_instance_count = Checked(optional(lambda value, name: check_int(value, name, 1)))
     train_instance_type = Checked(check_flavor)
     output_path = Checked(check_obs_path)
     code_dir = Checked(check_obs_path)
     boot_file = Checked(check_obs_path)
-    log_url = Checked(check_obs_path)
     hyperparameters = Checked(lambda value, name: check_hyperparameters(value))
+    log_url = Checked(check_obs_path)
     framework_type = Checked(check_str)
     framework_version = Checked(check_str)
     model_name = Checked(check_str)
