@@ -145,10 +145,11 @@ SHORT_TEXT_MAX = 64
 #: An OBS path in a job's config (``app_url``, ``data_url``, v2 ``obs_url`` …): at most 1024
 #: characters, the longest OBS object name.
 OBS_URL_MAX = 1024
-#: An OBS object name (key): at most 1024 bytes of UTF-8 (OBS API reference, PUT Object).
+#: An OBS object name (key): at most 1024 bytes of UTF-8 (OBS API reference, Naming Rules: object
+#: names are 1–1024 characters); counted here in bytes, the stricter reading.
 OBS_KEY_MAX_BYTES = 1024
 #: An OBS bucket name: 3–63 lower-case letters, digits, ``-`` and ``.``, starting and ending
-#: with a letter or digit (OBS API reference, Creating a Bucket).
+#: with a letter or digit (OBS API reference, Creating a Bucket, bucket naming rules).
 OBS_BUCKET: Pattern[str] = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 # -- logs -------------------------------------------------------------------------------------------
