@@ -24,10 +24,10 @@ quotas                 GET    /training-quotas
 
 from __future__ import annotations
 
-import re
 import uuid
 from typing import TYPE_CHECKING, Any, Dict, Mapping, Optional
 
+from modelarts import rules
 from modelarts._api import guarded
 from modelarts.exceptions import is_missing
 
@@ -53,7 +53,6 @@ __all__ = [
 
 JOB_NOT_FOUND = "ModelArts.2775"
 Body = Dict[str, Any]
-_TASK = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def check_job_id(value: Any) -> str:
@@ -99,7 +98,7 @@ def terminate_job(session: SessionLike, job_id: str) -> Body:
 
 
 def log_preview(session: SessionLike, job_id: str, task_id: str) -> Body:
-    if not isinstance(task_id, str) or not _TASK.fullmatch(task_id):
+    if not isinstance(task_id, str) or not rules.TASK_ID.fullmatch(task_id):
         raise ValueError(f"task_id must look like 'worker-0', got {task_id!r}")
     return dict(session.request("GET", f"{_job(session, job_id)}/tasks/{task_id}/logs/preview"))
 

@@ -10,6 +10,7 @@ import math
 import re
 from typing import Any, Mapping, Optional
 
+from modelarts import rules
 from modelarts.exceptions import ConfigurationError
 from modelarts.transport import Timeout
 
@@ -36,7 +37,7 @@ ERROR_MODES = ("raise", "return")
 SAFE = {
     "access_key": re.compile(r"[A-Za-z0-9_-]+"),
     "security_token": re.compile(r"[\x21-\x7e]+"),
-    "project_id": re.compile(r"[A-Za-z0-9_-]{1,64}"),
+    "project_id": rules.PROJECT_ID,
 }
 PATH_BREAKERS = re.compile(r"[\x00-\x20\x7f#?]")
 

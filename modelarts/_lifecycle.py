@@ -24,7 +24,7 @@ import time
 from typing import Any, Callable, ClassVar, Dict, Optional
 
 from modelarts import _api
-from modelarts._validate import check_id, check_session, check_text, list_query
+from modelarts._validate import check_description, check_id, check_session, list_query
 from modelarts._wait import Clock, check_wait, format_elapsed, poll_until_terminal
 from modelarts.exceptions import APIError, ConflictError, JobConflictError
 from modelarts.states import JobState
@@ -171,7 +171,7 @@ class Job:
     @_api.documented
     def update_job_description(self, description: str) -> Dict[str, Any]:
         """Set the job's description (0–256 characters); ``{"is_success": True}``."""
-        return _api.update_job(self.session, self.job_id, check_text(description, "description", 256, optional=False))
+        return _api.update_job(self.session, self.job_id, check_description(description, "description", optional=False))
 
     @_api.documented
     def get_job_version_info(self) -> Dict[str, Any]:

@@ -33,6 +33,7 @@ import logging
 import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence
 
+from modelarts import rules
 from modelarts._validate import check_choice, check_int
 from modelarts.exceptions import BadRequestError
 
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 
 #: Error codes meaning "no log (yet)": not generated, cleared, path not found.
 LOG_NOT_READY = frozenset({"ModelArts.2818", "ModelArts.2819", "ModelArts.2820"})
-_MAX_LINES = 500
+_MAX_LINES = rules.LOG_LINES.high
 #: The line ModelArts writes when a training process ends.
 _RETURN_CODE = re.compile(r"Training end with return code:\s*(-?\d+)")
 
@@ -74,11 +75,11 @@ def log_query(
         return {
             "log_file": log_file,
             "base_line": "" if base_line is None else str(base_line),
-            "lines": 50 if lines is None else check_int(lines, "lines", 0, _MAX_LINES),
+            "lines": 50 if lines is None else check_int(lines, "lines", *rules.LOG_LINES),
             "order": "desc" if order is None else check_choice(order, "order", ("desc", "asc")),
         }
-    start = check_int(start_byte, "start_byte", -1, 2**63 - 1)
-    size = check_int(offset, "offset", -2048, 2048)
+    start = check_int(start_byte, "start_byte", *rules.LOG_START_BYTE)
+    size = check_int(offset, "offset", *rules.LOG_OFFSET)
     return {
         "log_file": log_file,
         "base_line": "" if start == -1 else str(start),

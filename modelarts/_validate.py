@@ -16,38 +16,42 @@ Examples
 from __future__ import annotations
 
 import math
-import re
 import secrets
 import time
-from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Literal, Mapping, Optional, Sequence, Union, overload
+from typing import (
+    TYPE_CHECKING, Any, Callable, Dict, Generic, Iterable, List, Literal, Mapping, Optional, Sequence, TypeVar, Union,
+    overload,
+)  # fmt: skip
 
+from modelarts import rules
 from modelarts.states import JobState
 
 if TYPE_CHECKING:
     from modelarts.sessionlike import SessionLike
 
 __all__ = [
-    "JOB_NAME_PATTERN",
-    "SORT_KEYS",
+    "Checked",
     "check_choice",
     "check_data_source",
+    "check_description",
+    "check_flag",
+    "check_flavor",
     "check_hyperparameters",
     "check_id",
     "check_int",
     "check_job_name",
+    "check_name_prefix",
     "check_obs_path",
     "check_session",
     "check_str",
     "check_text",
+    "kept",
     "list_query",
+    "optional",
     "random_job_name",
 ]
 
-#: ``sortBy`` values: the API's (03_0046) plus the SDK docs' ``engine_type`` (04_0160).
-SORT_KEYS = ("job_name", "job_desc", "status", "duration", "version_count", "create_time", "engine_type")
-#: Documented job-name rule (API page modelarts_03_0045).
-JOB_NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_LONG_MAX = 2**63 - 1
+T = TypeVar("T")
 
 
 def _bad(name: str, expected: str, value: Any) -> ValueError:
@@ -73,14 +77,14 @@ def check_id(value: Any, name: str) -> str:
         number = int(value)
     else:
         raise _bad(name, "an int or a string of digits", value)
-    if not 0 < number <= _LONG_MAX:
-        raise _bad(name, f"between 1 and {_LONG_MAX}", value)
+    if not rules.ID.contains(number):
+        raise _bad(name, f"between {rules.ID.low} and {rules.ID.high}", value)
     return str(number)
 
 
 def check_job_name(name: Any) -> str:
-    """A job name: 1–64 of ``A-Z a-z 0-9 _ -``."""
-    if not isinstance(name, str) or not JOB_NAME_PATTERN.fullmatch(name):
+    """A job name: 1–64 of ``A-Z a-z 0-9 _ -`` (:data:`modelarts.rules.JOB_NAME`)."""
+    if not isinstance(name, str) or not rules.JOB_NAME.fullmatch(name):
         raise _bad("job_name", "1-64 characters of A-Z, a-z, 0-9, '_' and '-'", name)
     return name
 
@@ -112,7 +116,20 @@ def check_text(value: Any, name: str, max_len: int, *, optional: bool = True) ->
     return value
 
 
-def check_str(value: Any, name: str, max_len: int = 1024) -> Optional[str]:
+@overload
+def check_description(value: Any, name: str, *, optional: Literal[False]) -> str: ...
+
+
+@overload
+def check_description(value: Any, name: str, *, optional: bool = True) -> Optional[str]: ...
+
+
+def check_description(value: Any, name: str, *, optional: bool = True) -> Optional[str]:
+    """A job description: a string of 0–256 characters (:data:`modelarts.rules.DESCRIPTION_MAX`)."""
+    return check_text(value, name, rules.DESCRIPTION_MAX, optional=optional)
+
+
+def check_str(value: Any, name: str, max_len: int = rules.TEXT_MAX) -> Optional[str]:
     """``None``, or a non-blank string of at most ``max_len`` characters."""
     if value is not None and (not isinstance(value, str) or not value.strip() or len(value) > max_len):
         raise _bad(name, f"a non-blank string of at most {max_len} characters", value)
@@ -120,8 +137,8 @@ def check_str(value: Any, name: str, max_len: int = 1024) -> Optional[str]:
 
 
 def check_int(value: Any, name: str, low: int, high: Optional[int] = None) -> int:
-    """An ``int`` (or digit string) in ``[low, high]``."""
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    """An ``int`` (or a string of ASCII digits, :data:`modelarts.rules.INTEGER_TEXT`) in ``[low, high]``."""
+    if isinstance(value, str) and rules.INTEGER_TEXT.fullmatch(value.strip()):
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or value < low or (high is not None and value > high):
         span = f"from {low} to {high}" if high is not None else f"of at least {low}"
@@ -252,13 +269,91 @@ def list_query(
     if status is not None:
         query["status"] = str(int(JobState.parse(status)))
     if per_page is not None:
-        query["per_page"] = check_int(per_page, "per_page", 1, 1000)
+        query["per_page"] = check_int(per_page, "per_page", *rules.LIST_PER_PAGE)
     if page is not None:
-        query["page"] = check_int(page, "page", 1, 65535)
+        query["page"] = check_int(page, "page", *rules.LIST_PAGE)
     if sort is not None:
-        query["sortBy"] = check_choice(sort, "sortBy", SORT_KEYS)
+        query["sortBy"] = check_choice(sort, "sortBy", rules.LIST_SORT_KEYS)
     if order is not None:
-        query["order"] = check_choice(order, "order", ("asc", "desc"))
+        query["order"] = check_choice(order, "order", rules.ORDERS)
     if search_content is not None:
-        query["search_content"] = check_text(search_content, "search_content", 100)
+        query["search_content"] = check_text(search_content, "search_content", rules.SDK_SEARCH_CONTENT_MAX)
     return query
+
+
+# -- checked attributes --------------------------------------------------------------------------
+
+
+class Checked(Generic[T]):
+    """An attribute whose every assignment passes through ``check(value, name)``.
+
+    A class lists its arguments as ``name = Checked(check)``, in order: the table
+    of what each argument must be, typed by what the check returns, and applied on
+    construction and on any later assignment alike.
+
+    >>> class Job:
+    ...     count = Checked(optional(lambda value, name: check_int(value, name, 1)))
+    >>> job = Job(); job.count = "3"; job.count
+    3
+    >>> job.count = 0
+    Traceback (most recent call last):
+    ValueError: count must be an int of at least 1, got 0
+    """
+
+    def __init__(self, check: Callable[[Any, str], T]) -> None:
+        self.check, self.name = check, ""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: Any = None) -> "Checked[T]": ...
+
+    @overload
+    def __get__(self, instance: object, owner: Any = None) -> T: ...
+
+    def __get__(self, instance: Optional[object], owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        try:
+            return instance.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(self.name) from None
+
+    def __set__(self, instance: object, value: Any) -> None:
+        instance.__dict__[self.name] = self.check(value, self.name)
+
+
+def optional(check: Callable[[Any, str], T]) -> Callable[[Any, str], Optional[T]]:
+    """``check``, letting ``None`` through."""
+    return lambda value, name: None if value is None else check(value, name)
+
+
+def kept(value: Any, name: str) -> Any:
+    """No check: an argument accepted as SDK 1.1.7 accepts it, and kept unused."""
+    return value
+
+
+def check_flavor(value: Any, name: str) -> Union[int, str, None]:
+    """A flavor: an ``int`` ``spec_id`` or a flavor code such as ``'modelarts.vm.cpu.2u'``."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return check_int(value, name, 1)
+    return check_str(value, name, rules.FLAVOR_ID_MAX)
+
+
+def check_flag(value: Any, name: str) -> Optional[bool]:
+    """``True``, ``False`` or ``None``."""
+    if value is not None and not isinstance(value, bool):
+        raise _bad(name, "True, False or None", value)
+    return value
+
+
+def check_name_prefix(value: Any, name: str) -> Optional[str]:
+    """A prefix of random job names (``base_job_name``): a job name of at most 44 characters.
+
+    :func:`random_job_name` uses its first 40 and adds a 21-character suffix.
+    """
+    longest = 44
+    if value is not None and (check_job_name(value) and len(value) > longest):
+        raise ValueError(f"{name} must be at most {longest} characters (names get a suffix), got {value!r}")
+    return value

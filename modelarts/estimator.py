@@ -32,19 +32,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Dict, List, Optional
 
-from modelarts import _api
+from modelarts import _api, rules
 from modelarts._validate import (
-    check_data_source,
-    check_hyperparameters,
-    check_id,
-    check_int,
-    check_job_name,
-    check_obs_path,
-    check_session,
-    check_str,
-    check_text,
-    random_job_name,
-)
+    Checked, check_data_source, check_description, check_flag, check_flavor, check_hyperparameters, check_id, check_int,
+    check_job_name, check_name_prefix, check_obs_path, check_session, check_str, kept, optional, random_job_name,
+)  # fmt: skip
 
 if TYPE_CHECKING:
     from modelarts import _lifecycle
@@ -52,7 +44,12 @@ if TYPE_CHECKING:
 
 __all__ = ["Estimator", "TrainingJob"]
 
-_PATHS = ("output_path", "code_dir", "boot_file", "log_url")
+#: What a create request is built from (with ``hyperparameters``): no other attribute reaches the wire.
+_REQUEST_FIELDS = (
+    "train_instance_count", "train_instance_type", "output_path", "code_dir", "boot_file", "log_url", "framework_type",
+    "framework_version", "model_name", "user_image_url", "user_command", "pool_id", "nas_type", "nas_share_addr",
+    "nas_mount_path", "create_version",
+)  # fmt: skip
 
 
 def __getattr__(name: str) -> Any:
@@ -101,6 +98,34 @@ class Estimator:
     >>> Estimator(session, job_id="182626", version_id="278813").get_job_info()  # doctest: +SKIP
     """
 
+    # The arguments and their checks, in signature order; each also checks a later assignment.
+    train_instance_count = Checked(optional(lambda value, name: check_int(value, name, 1)))
+    train_instance_type = Checked(check_flavor)
+    output_path = Checked(check_obs_path)
+    code_dir = Checked(check_obs_path)
+    boot_file = Checked(check_obs_path)
+    hyperparameters = Checked(lambda value, name: check_hyperparameters(value))
+    log_url = Checked(check_obs_path)
+    framework_type = Checked(check_str)
+    framework_version = Checked(check_str)
+    model_name = Checked(check_str)
+    job_description = Checked(check_description)
+    user_image_url = Checked(check_str)
+    user_command = Checked(lambda value, name: check_str(value, name, rules.CONFIG_TEXT_MAX))
+    job_id = Checked(optional(check_id))
+    version_id = Checked(optional(check_id))
+    config_name = Checked(kept)
+    pool_id = Checked(check_str)
+    nas_type = Checked(check_str)
+    nas_share_addr = Checked(check_str)
+    nas_mount_path = Checked(check_str)
+    create_version = Checked(check_flag)
+    base_job_name = Checked(check_name_prefix)
+    job_type = Checked(kept)
+    config_path = Checked(kept)
+    autosearch_path = Checked(kept)
+    environment = Checked(kept)
+
     def __init__(
         self,
         modelarts_session: Any,
@@ -132,40 +157,11 @@ class Estimator:
         autosearch_path: Optional[str] = None,
         environment: Any = None,
     ) -> None:
+        arguments = locals()
         self.modelarts_session = check_session(modelarts_session)
-        self.train_instance_count = (
-            None if train_instance_count is None else check_int(train_instance_count, "train_instance_count", 1)
-        )
-        if isinstance(train_instance_type, int) and not isinstance(train_instance_type, bool):
-            self.train_instance_type: Any = check_int(train_instance_type, "train_instance_type", 1)
-        else:
-            self.train_instance_type = check_str(train_instance_type, "train_instance_type", 128)
-        self.output_path = check_obs_path(output_path, "output_path")
-        self.code_dir = check_obs_path(code_dir, "code_dir")
-        self.boot_file = check_obs_path(boot_file, "boot_file")
-        self.log_url = check_obs_path(log_url, "log_url")
-        self.hyperparameters = check_hyperparameters(hyperparameters)
-        self.framework_type = check_str(framework_type, "framework_type")
-        self.framework_version = check_str(framework_version, "framework_version")
-        self.model_name = check_str(model_name, "model_name")
-        self.job_description = check_text(job_description, "job_description", 256)
-        self.user_image_url = check_str(user_image_url, "user_image_url")
-        self.user_command = check_str(user_command, "user_command", 4096)
-        self.job_id = None if job_id is None else check_id(job_id, "job_id")
-        self.version_id = None if version_id is None else check_id(version_id, "version_id")
-        self.config_name = config_name
-        self.pool_id = check_str(pool_id, "pool_id")
-        if create_version is not None and not isinstance(create_version, bool):
-            raise ValueError(f"create_version must be True, False or None, got {create_version!r}")
-        self.create_version = create_version
-        self.nas_type = check_str(nas_type, "nas_type")
-        self.nas_share_addr = check_str(nas_share_addr, "nas_share_addr")
-        self.nas_mount_path = check_str(nas_mount_path, "nas_mount_path")
-        if base_job_name is not None and (check_job_name(base_job_name) and len(base_job_name) > 44):
-            raise ValueError(f"base_job_name must be at most 44 characters (names get a suffix), got {base_job_name!r}")
-        self.base_job_name = base_job_name
-        self.job_type, self.config_path, self.autosearch_path = job_type, config_path, autosearch_path
-        self.environment = environment
+        for name, field in vars(Estimator).items():
+            if isinstance(field, Checked):
+                setattr(self, name, arguments[name])
 
     @property
     def session(self) -> Any:
@@ -180,7 +176,7 @@ class Estimator:
     # -- creating jobs ----------------------------------------------------------------------
     def _params(self) -> Dict[str, Any]:
         """Check that the Estimator can create a job; its arguments by name."""
-        params = {k: v for k, v in vars(self).items() if k != "modelarts_session"}
+        params = {name: getattr(self, name) for name in _REQUEST_FIELDS}
         if self.train_instance_type == "local":
             raise NotImplementedError(
                 "train_instance_type='local' (SDK local training) is not supported; "
@@ -267,7 +263,7 @@ class Estimator:
             raise ValueError("create_job_version needs job_id= and pre_version_id=")
         job_id, pre = check_id(job_id, "job_id"), check_id(pre_version_id, "pre_version_id")
         data = check_data_source(inputs, dataset_id, dataset_version_id, data_source)
-        check_text(job_desc, "job_desc", 256)
+        check_description(job_desc, "job_desc")
         self._params()
         from modelarts.job import TrainingJob
 

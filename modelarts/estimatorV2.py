@@ -29,17 +29,14 @@ any request.
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from modelarts import _api_v2
+from modelarts import _api_v2, rules
 from modelarts._validate import check_session
 from modelarts.job_v2 import TrainingJobV2
 from modelarts.train_params import InputData, OutputData, TrainingFiles
 
 __all__ = ["Estimator", "EstimatorV2Backend"]
-
-_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 def _session(session: Any, modelarts_session: Any) -> Any:
@@ -150,7 +147,7 @@ class Estimator:
         ``job.status``/``job.phase``).
         """
         chosen = _items(inputs, InputData, "inputs")
-        if not isinstance(job_name, str) or not _NAME.fullmatch(job_name):
+        if not isinstance(job_name, str) or not rules.JOB_NAME.fullmatch(job_name):
             raise ValueError(f"job_name must be 1-64 letters, digits, '_' and '-', got {job_name!r}")
         body = self._body(job_name, chosen)
 
@@ -172,11 +169,13 @@ class Estimator:
     ) -> Any:  # fmt: skip
         """``POST /v2/{project_id}/training-job-searches``: ``total``, ``count``, ``items`` …"""
         session = _session(session, modelarts_session)
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 50:
-            raise ValueError(f"limit must be an int from 1 to 50, got {limit!r}")
-        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-            raise ValueError(f"offset must be a non-negative int, got {offset!r}")
-        if order not in ("asc", "desc"):
+        if not rules.V2_SEARCH_LIMIT.contains(limit):
+            raise ValueError(f"limit must be an int from {rules.V2_SEARCH_LIMIT.low} to {rules.V2_SEARCH_LIMIT.high}, got {limit!r}")
+        if not rules.V2_SEARCH_OFFSET.contains(offset):
+            raise ValueError(f"offset must be an int from 0 to {rules.V2_SEARCH_OFFSET.high}, got {offset!r}")
+        if sort_by not in rules.V2_SORT_KEYS:
+            raise ValueError(f"sort_by must be one of {', '.join(rules.V2_SORT_KEYS)}, got {sort_by!r}")
+        if order not in rules.ORDERS:
             raise ValueError(f"order must be 'asc' or 'desc', got {order!r}")
         body: Dict[str, Any] = {"offset": offset, "limit": limit, "sort_by": sort_by, "order": order}
         if group_by:

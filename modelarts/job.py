@@ -30,11 +30,11 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
-from modelarts import _api, _lifecycle
+from modelarts import _api, _lifecycle, rules
 from modelarts._config import config_from_version
 from modelarts._logs import LOG_NOT_READY, LogFollower, exit_code_in, log_query
-from modelarts._validate import check_data_source, check_id, check_int, check_session, check_text
 from modelarts._job_wait import WaitableJob
+from modelarts._validate import check_data_source, check_description, check_id, check_int, check_session
 from modelarts._wait import check_wait, format_elapsed
 from modelarts.exceptions import APIError, JobFailedError
 from modelarts.states import JobState
@@ -128,7 +128,7 @@ class TrainingJob(_lifecycle.Job, WaitableJob):
 
         With several files (distributed jobs) each line is prefixed ``[file]``.
         """
-        count = check_int(lines, "lines", 1, 500)  # before anything is sent
+        count = check_int(lines, "lines", 1, rules.LOG_LINES.high)  # before anything is sent
         try:
             files = list(_api.log_file_names(self.session, self.job_id, self.version_id).get("log_file_list") or [])
         except APIError as err:
@@ -263,7 +263,7 @@ class TrainingJob(_lifecycle.Job, WaitableJob):
         pre = self.version_id if pre_version_id is None else check_id(pre_version_id, "pre_version_id")
         given = (inputs, dataset_id, dataset_version_id, data_source)
         data = check_data_source(*given) if any(v is not None for v in given) else None
-        check_text(job_desc, "job_desc", 256)
+        check_description(job_desc, "job_desc")
 
         def config() -> Dict[str, Any]:
             return config_from_version(_api.get_version(self.session, self.job_id, pre), data)

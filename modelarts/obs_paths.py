@@ -14,16 +14,15 @@ Every violation is a :class:`ValueError` naming the rule.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import attrs
 
+from modelarts import rules
+
 __all__ = ["OBS_SCHEME", "ObsPath", "is_obs_path", "parse_bucket_path", "parse_obs_path", "check_bucket", "check_key"]
 
 OBS_SCHEME = "obs://"
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-_MAX_KEY = 1024
 
 
 @attrs.frozen
@@ -62,7 +61,7 @@ def is_obs_path(value: Any) -> bool:
 def check_bucket(bucket: str, what: str) -> str:
     if not isinstance(bucket, str):
         raise TypeError(f"{what} must be a bucket name (str), not {type(bucket).__name__}")
-    if not _BUCKET.fullmatch(bucket) or ".." in bucket or ".-" in bucket or "-." in bucket:
+    if not rules.OBS_BUCKET.fullmatch(bucket) or ".." in bucket or ".-" in bucket or "-." in bucket:
         raise ValueError(
             f"{what}: bucket name {bucket!r} is invalid; OBS bucket names are 3-63 characters of a-z, 0-9, "
             "'.' and '-', starting and ending with a letter or digit"
@@ -73,8 +72,8 @@ def check_bucket(bucket: str, what: str) -> str:
 def check_key(key: str, what: str) -> str:
     if "\x00" in key:
         raise ValueError(f"{what}: an OBS object name may not contain NUL")
-    if len(key.encode("utf-8", "surrogatepass")) > _MAX_KEY:
-        raise ValueError(f"{what}: an OBS object name is at most {_MAX_KEY} bytes of UTF-8")
+    if len(key.encode("utf-8", "surrogatepass")) > rules.OBS_KEY_MAX_BYTES:
+        raise ValueError(f"{what}: an OBS object name is at most {rules.OBS_KEY_MAX_BYTES} bytes of UTF-8")
     segments = (key[:-1] if key.endswith("/") else key).split("/")
     if key and any(segment in ("", ".", "..") for segment in segments):
         raise ValueError(f"{what}: empty, '.' or '..' path segments are not allowed in an OBS path")

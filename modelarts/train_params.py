@@ -18,9 +18,9 @@ from typing import Any, Dict, Optional
 
 import attrs
 
-__all__ = ["InputData", "OutputData", "TrainingFiles"]
+from modelarts import rules
 
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
+__all__ = ["InputData", "OutputData", "TrainingFiles"]
 
 
 def _obs(name: str) -> Any:
@@ -32,7 +32,7 @@ def _obs(name: str) -> Any:
 
 
 def _name(_instance: Any, attribute: Any, value: Any) -> None:
-    if not isinstance(value, str) or not _NAME.fullmatch(value):
+    if not isinstance(value, str) or not rules.V2_IO_NAME.fullmatch(value):
         raise ValueError(f"{attribute.name} must be 1-64 letters, digits, '_', '-' or '.', got {value!r}")
 
 

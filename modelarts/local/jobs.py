@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any, Dict, List, Mapping
 
+from modelarts import rules
 from modelarts.local import views
 from modelarts.local.errors import InternalError, InvalidArgument, JobNotFound, JobStillRunning, ServiceError, VersionNotFound
 from modelarts.local.joblist import list_jobs
@@ -95,7 +96,7 @@ class TrainingJobs:
             raise InvalidArgument("the request body must be a JSON object")
         name = parse_job_name(body.get("job_name"))
         desc = parse_job_desc(body.get("job_desc"))
-        workspace = text(body.get("workspace_id"), "workspace_id", 64, default="0")
+        workspace = text(body.get("workspace_id"), "workspace_id", rules.SHORT_TEXT_MAX, default="0")
         config = parse_config(body.get("config"))
         row = self.store.create_job(project_id, name, desc, workspace, config, quota=self.job_quota)
         return views.created(self._start(row, first_version=True))
@@ -141,8 +142,8 @@ class TrainingJobs:
 
     def versions(self, project_id: str, job_id: str, query: Mapping[str, str]) -> Dict[str, Any]:
         job = self._job(project_id, job_id)
-        per_page = integer(query.get("per_page"), "per_page", 1, 1000, default=10)
-        page = integer(query.get("page"), "page", 0, 65535, default=0)
+        per_page = integer(query.get("per_page"), "per_page", *rules.LIST_PER_PAGE, default=10)
+        page = integer(query.get("page"), "page", *rules.VERSIONS_PAGE, default=0)
         rows = self.store.versions(job["job_id"])
         shown = rows[(page - 1) * per_page : page * per_page] if page else rows
         now = self.store.now_ms()

@@ -21,6 +21,7 @@ import re
 from pathlib import Path
 from typing import Any, Dict, List, Mapping
 
+from modelarts import rules
 from modelarts.local.errors import InvalidArgument, LogNotFound, ParameterError
 from modelarts.local.logindex import read_lines
 from modelarts.local.validation import integer
@@ -49,9 +50,9 @@ def resolve_log_file(log_dir: Path, name: Any, allowed: List[str]) -> Path:
 
 def read_window(path: Path, query: Mapping[str, str]) -> Dict[str, Any]:
     """The ``aom-log`` answer for one file and the request's query."""
-    count = integer(query.get("lines"), "lines", 0, 500, default=50)
+    count = integer(query.get("lines"), "lines", *rules.LOG_LINES, default=50)
     order = query.get("order") or "desc"
-    if order not in ("asc", "desc"):
+    if order not in rules.ORDERS:
         raise ParameterError("order must be 'asc' (previous) or 'desc' (next)")
     base_text = (query.get("base_line") or "").strip()
     if base_text and not re.fullmatch(r"[0-9]{1,18}", base_text):

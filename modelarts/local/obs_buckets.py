@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Tuple
 
+from modelarts import rules
 from modelarts.local.obs_errors import (
     AccessDenied,
     BucketAlreadyExists,
@@ -34,7 +35,6 @@ __all__ = ["Buckets", "MAX_BUCKETS", "check_bucket_name"]
 #: Buckets one account may own (the OBS limit).
 MAX_BUCKETS = 100
 
-_NAME = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _IP = re.compile(r"\d+\.\d+\.\d+\.\d+")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS obs_buckets (
@@ -47,7 +47,7 @@ CREATE TABLE IF NOT EXISTS obs_buckets (
 
 def check_bucket_name(name: str) -> str:
     """``name`` if it is a valid OBS bucket name, else :class:`InvalidBucketName`."""
-    if not _NAME.fullmatch(name) or ".." in name or ".-" in name or "-." in name or _IP.fullmatch(name):
+    if not rules.OBS_BUCKET.fullmatch(name) or ".." in name or ".-" in name or "-." in name or _IP.fullmatch(name):
         raise InvalidBucketName(
             "Bucket names are 3-63 characters of a-z, 0-9, '.' and '-', start and end with a letter or digit, "
             "have no '..', '.-' or '-.', and are not IP addresses",

@@ -29,12 +29,12 @@ from typing import IO, Iterator, List, Optional, Tuple
 
 import attrs
 
+from modelarts import rules
 from modelarts.local.obs_errors import BadDigest, IncompleteBody, InvalidArgument, KeyTooLong, NoSuchKey
 from modelarts.local.store import Database
 
-__all__ = ["CHUNK", "MAX_KEY_BYTES", "ObjectInfo", "Objects", "check_key", "md5_file"]
+__all__ = ["CHUNK", "ObjectInfo", "Objects", "check_key", "md5_file"]
 
-MAX_KEY_BYTES = 1024
 CHUNK = 1024 * 1024
 _ETAG_MEMO = 100_000
 _SCHEMA = """
@@ -54,8 +54,8 @@ def check_key(key: str) -> str:
     encoded = key.encode("utf-8", "surrogatepass")
     if not key:
         raise InvalidArgument("The object key is empty")
-    if len(encoded) > MAX_KEY_BYTES:
-        raise KeyTooLong(f"Your key is too long: {len(encoded)} bytes, at most {MAX_KEY_BYTES}", resource=key)
+    if len(encoded) > rules.OBS_KEY_MAX_BYTES:
+        raise KeyTooLong(f"Your key is too long: {len(encoded)} bytes, at most {rules.OBS_KEY_MAX_BYTES}", resource=key)
     segments = key[:-1].split("/") if key.endswith("/") else key.split("/")
     if "\x00" in key or any(segment in ("", ".", "..") for segment in segments):
         raise InvalidArgument("Object keys may not hold NUL or empty, '.' or '..' path segments here", resource=key)

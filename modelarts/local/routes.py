@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Pattern, Tuple
 
+from modelarts import rules
 from modelarts.local import catalog
 from modelarts.local.errors import ApiMethodNotFound, ApiNotFound, KeystoneBadRequest, ParameterError
 from modelarts.local.messages import Handler, Request, Response
@@ -157,12 +158,12 @@ _ALGO_SORT = ("engine", "model_name", "model_precision", "model_usage", "model_s
 def built_in_algorithms(app: "App", req: Request) -> Dict[str, Any]:
     args = req.args
     per_page = integer(args.get("per_page"), "per_page", 1, 100, default=10)
-    page = integer(args.get("page"), "page", 1, 65535, default=1)
+    page = integer(args.get("page"), "page", *rules.LIST_PAGE, default=1)
     sort_by = args.get("sortBy") or "engine"
     order = args.get("order") or "desc"
     if sort_by not in _ALGO_SORT or order not in ("asc", "desc"):
         raise ParameterError(f"sortBy must be one of {', '.join(_ALGO_SORT)}; order 'asc' or 'desc'")
-    needle = text(args.get("search_content"), "search_content", 64, default="").lower()
+    needle = text(args.get("search_content"), "search_content", rules.API_SEARCH_CONTENT_MAX, default="").lower()
     models = [model for model in catalog.ALGORITHMS if needle in model["model_name"].lower()]
     field = "engine_name" if sort_by == "engine" else sort_by
     models.sort(key=lambda model: (model[field], model["model_id"]), reverse=order == "desc")

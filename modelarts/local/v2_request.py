@@ -21,18 +21,15 @@ import re
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from modelarts import rules
 from modelarts.local import catalog
 from modelarts.local.errors import V1Error
 from modelarts.local.obs import ObsPathError, local_path
 from modelarts.local.v2_errors import V2InvalidArgument, V2ParameterError, from_v1
 from modelarts.local.validation import integer, text
 
-__all__ = ["MAX_NODES", "NAME", "engine_of", "flavor_of", "job_urls", "parse_create"]
+__all__ = ["engine_of", "flavor_of", "job_urls", "parse_create"]
 
-#: The most nodes (processes) one job may ask for; a flavor may allow fewer.
-MAX_NODES = 16
-NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
-_ARG_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,63}")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 
@@ -53,7 +50,7 @@ def _list(value: Any, name: str) -> List[Any]:
 
 
 def _obs_url(value: Any, name: str) -> str:
-    url = text(value, name, 1024)
+    url = text(value, name, rules.OBS_URL_MAX)
     if not url.lower().startswith("obs://"):
         raise V2ParameterError(f"{name} must be an OBS path like obs://bucket/dir/, got {url[:80]!r}")
     return url
@@ -80,8 +77,8 @@ def _io(items: List[Any], kind: str, seen: Dict[str, str]) -> List[Dict[str, Any
     result = []
     for index, item in enumerate(items):
         item = _object(item, f"algorithm.{kind}[{index}]", required=True)
-        name = text(item.get("name"), f"algorithm.{kind}[{index}].name", 64)
-        if not _ARG_NAME.fullmatch(name):
+        name = text(item.get("name"), f"algorithm.{kind}[{index}].name", rules.SHORT_TEXT_MAX)
+        if not rules.V2_IO_NAME.fullmatch(name):
             raise V2ParameterError(f"{kind} name {name!r} must be letters, digits, '_', '-' or '.'")
         if name in seen:
             raise V2ParameterError(f"{name!r} is used twice (as {seen[name]} and as {kind})")
@@ -92,8 +89,8 @@ def _io(items: List[Any], kind: str, seen: Dict[str, str]) -> List[Dict[str, Any
         obs = _object(remote.get("obs"), f"{kind} {name}.remote.obs", required=True)
         result.append({
             "name": name,
-            "description": text(item.get("description"), "description", 256, default=""),
-            "local_dir": text(item.get("local_dir"), "local_dir", 1024, default=""),
+            "description": text(item.get("description"), "description", rules.DESCRIPTION_MAX, default=""),
+            "local_dir": text(item.get("local_dir"), "local_dir", rules.TEXT_MAX, default=""),
             "access_method": text(item.get("access_method"), "access_method", 32, default="parameter"),
             "remote": {"obs": {"obs_url": _obs_url(obs.get("obs_url"), f"{kind} {name}.remote.obs.obs_url")}},
         })  # fmt: skip
@@ -104,8 +101,8 @@ def _parameters(items: List[Any], seen: Dict[str, str]) -> List[Dict[str, str]]:
     result = []
     for index, item in enumerate(items):
         item = _object(item, f"algorithm.parameters[{index}]", required=True)
-        name = text(item.get("name"), f"algorithm.parameters[{index}].name", 64)
-        if not _ARG_NAME.fullmatch(name):
+        name = text(item.get("name"), f"algorithm.parameters[{index}].name", rules.SHORT_TEXT_MAX)
+        if not rules.V2_IO_NAME.fullmatch(name):
             raise V2ParameterError(f"parameter name {name!r} must be letters, digits, '_', '-' or '.'")
         if name in seen:
             raise V2ParameterError(f"{name!r} is used twice (as {seen[name]} and as parameter)")
@@ -114,7 +111,7 @@ def _parameters(items: List[Any], seen: Dict[str, str]) -> List[Dict[str, str]]:
         if isinstance(value, (dict, list)) or value is None:
             raise V2InvalidArgument(f"parameter {name!r} needs a string value")
         value = str(value).lower() if isinstance(value, bool) else str(value)
-        result.append({"name": name, "value": value, "description": text(item.get("description"), "description", 256, default="")})
+        result.append({"name": name, "value": value, "description": text(item.get("description"), "description", rules.DESCRIPTION_MAX, default="")})
     return result
 
 
@@ -170,8 +167,8 @@ def _parse(body: Any, obs_root: Path) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     if body.get("kind", "job") != "job":
         raise V2ParameterError("kind must be 'job'")
     meta = _object(body.get("metadata"), "metadata", required=True)
-    name = text(meta.get("name"), "metadata.name", 64)
-    if not NAME.fullmatch(name):
+    name = text(meta.get("name"), "metadata.name", rules.JOB_NAME_MAX)
+    if not rules.JOB_NAME.fullmatch(name):
         raise V2ParameterError("metadata.name must be 1-64 characters of letters, digits, '_' and '-'")
     annotations = _object(meta.get("annotations"), "metadata.annotations")
     algorithm = _object(body.get("algorithm"), "algorithm", required=True)
@@ -181,22 +178,22 @@ def _parse(body: Any, obs_root: Path) -> Tuple[Dict[str, Any], Dict[str, Any]]:
         "kind": "job",
         "metadata": {
             "name": name,
-            "description": text(meta.get("description"), "metadata.description", 256, default=""),
-            "workspace_id": text(meta.get("workspace_id"), "metadata.workspace_id", 64, default="0"),
+            "description": text(meta.get("description"), "metadata.description", rules.DESCRIPTION_MAX, default=""),
+            "workspace_id": text(meta.get("workspace_id"), "metadata.workspace_id", rules.SHORT_TEXT_MAX, default="0"),
             "annotations": {str(k): str(v) for k, v in annotations.items()},
         },
         "algorithm": {
-            "code_dir": "", "boot_file": "", "command": text(algorithm.get("command"), "algorithm.command", 4096, default=""),
+            "code_dir": "", "boot_file": "", "command": text(algorithm.get("command"), "algorithm.command", rules.CONFIG_TEXT_MAX, default=""),
             "parameters": _parameters(_list(algorithm.get("parameters"), "algorithm.parameters"), seen),
             "inputs": _io(_list(algorithm.get("inputs"), "algorithm.inputs"), "inputs", seen),
             "outputs": _io(_list(algorithm.get("outputs"), "algorithm.outputs"), "outputs", seen),
             "environments": _environments(algorithm.get("environments")),
-            "working_dir": text(algorithm.get("working_dir"), "algorithm.working_dir", 1024, default=""),
-            "local_code_dir": text(algorithm.get("local_code_dir"), "algorithm.local_code_dir", 1024, default=""),
+            "working_dir": text(algorithm.get("working_dir"), "algorithm.working_dir", rules.TEXT_MAX, default=""),
+            "local_code_dir": text(algorithm.get("local_code_dir"), "algorithm.local_code_dir", rules.TEXT_MAX, default=""),
         },
     }  # fmt: skip
     alg = request["algorithm"]
-    image = text(engine.get("image_url"), "algorithm.engine.image_url", 1024, default="")
+    image = text(engine.get("image_url"), "algorithm.engine.image_url", rules.TEXT_MAX, default="")
     found = None if image else engine_of(engine)
     if not image and found is None:
         raise V2ParameterError("algorithm.engine must name an engine of GET /v2/{project_id}/training-job-engines, or give image_url")
@@ -210,7 +207,7 @@ def _parse(body: Any, obs_root: Path) -> Tuple[Dict[str, Any], Dict[str, Any]]:
         alg["code_dir"] = _obs_url(algorithm["code_dir"], "algorithm.code_dir")
         if not alg["code_dir"].endswith("/"):
             alg["code_dir"] += "/"
-    boot = text(algorithm.get("boot_file"), "algorithm.boot_file", 1024, default="")
+    boot = text(algorithm.get("boot_file"), "algorithm.boot_file", rules.TEXT_MAX, default="")
     if boot:
         alg["boot_file"] = boot if boot.lower().startswith("obs://") else alg["code_dir"] + boot.lstrip("/")
         if not alg["code_dir"]:
@@ -221,8 +218,8 @@ def _parse(body: Any, obs_root: Path) -> Tuple[Dict[str, Any], Dict[str, Any]]:
         raise V2InvalidArgument("algorithm.code_dir and algorithm.boot_file are required")
     spec = _object(body.get("spec"), "spec", required=True)
     resource = _object(spec.get("resource"), "spec.resource", required=True)
-    flavor_id = text(resource.get("flavor_id"), "spec.resource.flavor_id", 128, default="")
-    pool_id = text(resource.get("pool_id"), "spec.resource.pool_id", 128, default="")
+    flavor_id = text(resource.get("flavor_id"), "spec.resource.flavor_id", rules.FLAVOR_ID_MAX, default="")
+    pool_id = text(resource.get("pool_id"), "spec.resource.pool_id", rules.FLAVOR_ID_MAX, default="")
     flavor = flavor_of(flavor_id) if flavor_id else None
     if flavor_id and flavor is None:
         raise V2ParameterError(f"unknown flavor_id {flavor_id!r}: see GET /v2/{{project_id}}/training-job-flavors")
@@ -231,7 +228,7 @@ def _parse(body: Any, obs_root: Path) -> Tuple[Dict[str, Any], Dict[str, Any]]:
     log_export = _object(spec.get("log_export_path"), "spec.log_export_path")
     log_url = _obs_url(log_export["obs_url"], "spec.log_export_path.obs_url") if log_export.get("obs_url") else ""
     request["spec"] = {
-        "resource": {"flavor_id": flavor_id, "node_count": integer(resource.get("node_count"), "node_count", 1, MAX_NODES, default=1), "pool_id": pool_id},
+        "resource": {"flavor_id": flavor_id, "node_count": integer(resource.get("node_count"), "node_count", 1, rules.LOCAL_MAX_WORKERS, default=1), "pool_id": pool_id},
         "log_export_path": {"obs_url": log_url},
     }  # fmt: skip
     args = [{"label": p["name"], "value": p["value"]} for p in alg["parameters"]]

@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Mapping, Tuple
 
 import attrs
 
+from modelarts import rules
 from modelarts.local.v2_errors import V2InvalidArgument, V2ParameterError
 from modelarts.local.validation import integer, text
 from modelarts.states import JobState, phase_of
@@ -39,7 +40,9 @@ FILTER_KEYS: Dict[str, str] = {
 OPERATORS = ("eq", "in", "not_in", "like")
 _DURATION = "CASE WHEN COALESCE(v.start_time, 0) = 0 THEN 0 ELSE MAX(0, COALESCE(NULLIF(v.end_time, 0), :now) - v.start_time) END"
 _PHASE = "CASE v.status " + " ".join(f"WHEN {int(s)} THEN '{phase_of(s)[0]}'" for s in JobState) + " END"
-SORT_KEYS: Dict[str, str] = {"create_time": "v.create_time", "name": "j.job_name", "duration": _DURATION, "phase": _PHASE}
+_SORT_SQL = {"create_time": "v.create_time", "name": "j.job_name", "duration": _DURATION, "phase": _PHASE}
+#: ``sort_by`` (:data:`modelarts.rules.V2_SORT_KEYS`) -> its SQL expression.
+SORT_KEYS: Dict[str, str] = {key: _SORT_SQL[key] for key in rules.V2_SORT_KEYS}
 
 
 def _states(key: str, values: List[str]) -> List[int]:
@@ -116,22 +119,22 @@ def _filter(item: Any, index: int) -> Tuple[str, str, Tuple[str, ...]]:
 
 def parse_search(body: Mapping[str, Any]) -> SearchQuery:
     """Check a ``JobSearches`` body (v1-shaped errors from the shared checks are re-issued by the caller)."""
-    sort_by = text(body.get("sort_by"), "sort_by", 32, default="create_time")
+    sort_by = text(body.get("sort_by"), "sort_by", 32, default=rules.V2_SORT_KEYS[0])
     order = text(body.get("order"), "order", 8, default="desc")
     if sort_by not in SORT_KEYS:
         raise V2ParameterError(f"sort_by must be one of {', '.join(SORT_KEYS)}")
-    if order not in ("asc", "desc"):
+    if order not in rules.ORDERS:
         raise V2ParameterError("order must be 'asc' or 'desc'")
     filters = [] if body.get("filters") is None else body["filters"]
     if not isinstance(filters, list) or len(filters) > 20:
         raise V2InvalidArgument("filters must be an array of at most 20 filters")
     return SearchQuery(
-        offset=integer(body.get("offset"), "offset", 0, 2**31 - 1, default=0),
-        limit=integer(body.get("limit"), "limit", 1, 50, default=10),
+        offset=integer(body.get("offset"), "offset", *rules.V2_SEARCH_OFFSET, default=0),
+        limit=integer(body.get("limit"), "limit", *rules.V2_SEARCH_LIMIT, default=10),
         sort_by=sort_by,
         order=order,
-        group_by=text(body.get("group_by"), "group_by", 64, default=""),
-        workspace_id=text(body.get("workspace_id"), "workspace_id", 64, default=""),
-        train_type=text(body.get("train_type"), "train_type", 64, default=""),
+        group_by=text(body.get("group_by"), "group_by", rules.SHORT_TEXT_MAX, default=""),
+        workspace_id=text(body.get("workspace_id"), "workspace_id", rules.SHORT_TEXT_MAX, default=""),
+        train_type=text(body.get("train_type"), "train_type", rules.SHORT_TEXT_MAX, default=""),
         filters=tuple(_filter(item, index) for index, item in enumerate(filters)),
     )

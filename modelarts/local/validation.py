@@ -8,11 +8,11 @@ well-typed value outside its documented range or set raises
 
 from __future__ import annotations
 
-import re
 from typing import Any, Dict, List, Mapping, Optional
 
 import attrs
 
+from modelarts import rules
 from modelarts.local import catalog
 from modelarts.local.errors import InvalidArgument, ParameterError
 from modelarts.local.obs import ObsPathError, split_obs_url
@@ -21,29 +21,22 @@ from modelarts.states import JobState
 __all__ = [
     "ListQuery",
     "DATA_SOURCE_KEYS",
-    "DEDICATED_POOL_MAX_WORKERS",
     "integer",
     "parse_config",
     "parse_job_desc",
     "parse_job_name",
     "parse_list_query",
     "text",
-    "JOB_NAME",
-    "LONG_MAX",
-    "SORT_FIELDS",
 ]
 
-JOB_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
 DATA_SOURCE_KEYS = ("data_url", "dataset_id", "dataset_version_id", "data_source")
-SORT_FIELDS = ("job_name", "job_desc", "status", "duration", "version_count", "create_time", "engine_type")
 _OBS_FIELDS = ("app_url", "boot_file_url", "data_url", "train_url", "log_url")
 _PLAIN_FIELDS = ("pool_id", "user_image_url", "user_command", "dataset_id", "dataset_version_id")
-#: The API's ``Long``: also the largest id SQLite can store.
-LONG_MAX = 2**63 - 1
 
 
 def integer(value: Any, name: str, low: int, high: Optional[int] = None, default: Optional[int] = None) -> int:
-    """An int in ``[low, high]`` (``high`` at most a Long); digit strings are accepted (query strings)."""
+    """An int in ``[low, high]`` (``high`` at most a Long, also the largest integer SQLite stores);
+    strings of digits (:data:`modelarts.rules.INTEGER_TEXT`) are accepted (query strings)."""
     if value is None or value == "":
         if default is None:
             raise InvalidArgument(f"{name} is required")
@@ -51,12 +44,12 @@ def integer(value: Any, name: str, low: int, high: Optional[int] = None, default
     if isinstance(value, bool):
         raise InvalidArgument(f"{name} must be an integer")
     if isinstance(value, str):
-        if not re.fullmatch(r"-?[0-9]{1,30}", value.strip()):
+        if not rules.INTEGER_TEXT.fullmatch(value.strip()):
             raise InvalidArgument(f"{name} must be an integer, got {value[:40]!r}")
         value = int(value)
     if not isinstance(value, int):
         raise InvalidArgument(f"{name} must be an integer")
-    high = LONG_MAX if high is None else min(high, LONG_MAX)
+    high = rules.LONG_MAX if high is None else min(high, rules.LONG_MAX)
     if value < low or value > high:
         raise ParameterError(f"{name} must be in [{low}, {high}], got {value if abs(value) < 10**30 else 'a huge number'}")
     return value
@@ -76,18 +69,18 @@ def text(value: Any, name: str, max_len: int, default: Optional[str] = None) -> 
 
 
 def parse_job_name(value: Any) -> str:
-    name = text(value, "job_name", 64)
-    if not JOB_NAME.fullmatch(name):
+    name = text(value, "job_name", rules.JOB_NAME_MAX)
+    if not rules.JOB_NAME.fullmatch(name):
         raise ParameterError("job_name must be 1-64 characters of letters, digits, '_' and '-'")
     return name
 
 
 def parse_job_desc(value: Any, required: bool = False) -> str:
-    return text(value, "job_desc", 256, default=None if required else "")
+    return text(value, "job_desc", rules.DESCRIPTION_MAX, default=None if required else "")
 
 
 def _obs(value: Any, name: str) -> str:
-    url = text(value, name, 1024)
+    url = text(value, name, rules.OBS_URL_MAX)
     try:
         split_obs_url(url)
     except ObsPathError as exc:
@@ -124,8 +117,8 @@ def _data_source(value: Any) -> List[Dict[str, Any]]:
         if kind == "obs":
             result.append({"type": "obs", "data_url": _obs(item.get("data_url"), "data_source.data_url")})
         else:
-            dataset_id = text(item.get("dataset_id"), "data_source.dataset_id", 64)
-            version = text(item.get("dataset_version"), "data_source.dataset_version", 64)
+            dataset_id = text(item.get("dataset_id"), "data_source.dataset_id", rules.SHORT_TEXT_MAX)
+            version = text(item.get("dataset_version"), "data_source.dataset_version", rules.SHORT_TEXT_MAX)
             result.append({"type": "dataset", "dataset_id": dataset_id, "dataset_version": version})
     return result
 
@@ -140,11 +133,6 @@ def _check_data_source(config: Dict[str, Any]) -> None:
         raise InvalidArgument("exactly one of data_url, dataset_id+dataset_version_id or data_source is required")
     if chosen[1] and not (config.get("dataset_id") and config.get("dataset_version_id")):
         raise InvalidArgument("dataset_id and dataset_version_id must be given together")
-
-
-#: The most workers a job on a dedicated pool (``pool_id``) may ask for: the
-#: local "pool" is this one machine, and each worker is a real process.
-DEDICATED_POOL_MAX_WORKERS = 16
 
 
 def parse_config(value: Any, base: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
@@ -165,7 +153,7 @@ def parse_config(value: Any, base: Optional[Mapping[str, Any]] = None) -> Dict[s
     for key in _OBS_FIELDS:
         config[key] = _obs(merged[key], key) if merged.get(key) else ""
     for key in _PLAIN_FIELDS:
-        config[key] = text(merged.get(key), key, 4096, default="")
+        config[key] = text(merged.get(key), key, rules.CONFIG_TEXT_MAX, default="")
     config["parameter"] = _parameters(merged.get("parameter"))
     config["data_source"] = _data_source(merged["data_source"]) if merged.get("data_source") else []
     _check_data_source(config)
@@ -199,9 +187,9 @@ def _check_program(config: Dict[str, Any]) -> None:
 def _check_resources(config: Dict[str, Any]) -> None:
     if config["spec_id"] is None and not config["pool_id"]:
         raise InvalidArgument("spec_id (public pool) or pool_id (dedicated pool) is required")
-    if config["spec_id"] is None and config["worker_server_num"] > DEDICATED_POOL_MAX_WORKERS:
+    if config["spec_id"] is None and config["worker_server_num"] > rules.LOCAL_MAX_WORKERS:
         raise ParameterError(
-            f"worker_server_num must be at most {DEDICATED_POOL_MAX_WORKERS} on a dedicated pool (pool_id); "
+            f"worker_server_num must be at most {rules.LOCAL_MAX_WORKERS} on a dedicated pool (pool_id); "
             "every worker is a real process of this machine"
         )
     if config["spec_id"] is not None:
@@ -231,17 +219,17 @@ def parse_list_query(query: Mapping[str, str]) -> ListQuery:
             status = JobState.parse(query["status"])
         except ValueError:
             raise ParameterError(f"unknown status {query['status']!r}") from None
-    sort_by = query.get("sortBy") or query.get("sort_by") or "job_name"
-    if sort_by not in SORT_FIELDS:
-        raise ParameterError(f"sortBy must be one of {', '.join(SORT_FIELDS)}")
+    sort_by = query.get("sortBy") or query.get("sort_by") or rules.LIST_SORT_DEFAULT
+    if sort_by not in rules.LIST_SORT_KEYS:
+        raise ParameterError(f"sortBy must be one of {', '.join(rules.LIST_SORT_KEYS)}")
     order = query.get("order") or "asc"
-    if order not in ("asc", "desc"):
+    if order not in rules.ORDERS:
         raise ParameterError("order must be 'asc' or 'desc'")
     return ListQuery(
         status=status,
-        per_page=integer(query.get("per_page"), "per_page", 1, 1000, default=10),
-        page=integer(query.get("page"), "page", 1, 65535, default=1),
+        per_page=integer(query.get("per_page"), "per_page", *rules.LIST_PER_PAGE, default=10),
+        page=integer(query.get("page"), "page", *rules.LIST_PAGE, default=1),
         sort_by=sort_by,
         order=order,
-        search_content=text(query.get("search_content"), "search_content", 64, default=""),
+        search_content=text(query.get("search_content"), "search_content", rules.API_SEARCH_CONTENT_MAX, default=""),
     )

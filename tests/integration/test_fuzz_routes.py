@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from fuzz_helpers import (
     SCALE, TOTALS, Snapshot, check, check_answer, create_body, fuzz_settings, integrity_ok, raw_send,
 )
+from modelarts import rules
 from signing import GatewayClient, base_headers, sign_headers
 from modelarts.local import LocalService
 from modelarts.local.routes import ROUTES
@@ -36,16 +37,16 @@ START: Dict[str, int] = {}
 
 # -- strategies (the known-nasty values come first: hypothesis favours early branches) ----------------------
 NASTY_TEXT = ["\ud800", "9" * 5000, "..", "../../state.db", "%2e%2e%2f", "\x00", "²", "٣", "1e3", " 1", "-0", "0x10",
-              "", "\u202e", "a" * 5000, "job-seed0.0/../x", "NaN", "-9223372036854775809"]
+              "", "\u202e", "a" * 5000, "job-seed0.0/../x", "NaN", str(-rules.LONG_MAX - 2)]
 NASTY_SEGMENTS = ["0", "-1", "..", "%2e%2e", "..%2F..%2Fstate.db", "%00", "1%2F2", "%C2%B2", "%D9%A3", "1.0",
-                  "9223372036854775808", "9" * 5000, "%ED%A0%80", "1%20", "%FF"]
+                  str(rules.LONG_MAX + 1), "9" * 5000, "%ED%A0%80", "1%20", "%FF"]
 NASTY_BODIES = [b"", b"{", b"NaN", b'{"a": NaN}', b"[1e400]", b'{"job_desc": "\\ud800"}', b"\xff\xfe",
                 b"[" * 3000 + b"]" * 3000, b'{"config": {"pre_version_id": 1}}', b"null", b'"x"', b"[]", b"{}",
                 b'{"job_name": "n", "config": {"worker_server_num": ' + b"9" * 5000 + b"}}",
                 b'{"job_desc": {"a": [1, {"b": null}]}}', b'{"config": {"pre_version_id": 99999999999999999999}}',
                 b'{"auth": {"identity": {"methods": ["password"], "password": {"user": {"name": "\\ud800", '
                 b'"password": "\\ud800", "domain": {"name": "\\ud800"}}}}}}']
-HUGE = st.one_of(st.integers(min_value=2**63 - 2, max_value=2**80), st.integers(min_value=-2**80, max_value=-1))
+HUGE = st.one_of(st.integers(min_value=rules.LONG_MAX - 1, max_value=2**80), st.integers(min_value=-2**80, max_value=-1))
 JUNK_TEXT = st.one_of(st.sampled_from(NASTY_TEXT), st.text(max_size=12))
 JSON_SCALAR = st.one_of(JUNK_TEXT, HUGE, st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False))
 JSON_ANY = st.recursive(JSON_SCALAR, lambda inner: st.one_of(st.lists(inner, max_size=3),
@@ -64,7 +65,7 @@ CONFIG_FIELDS = {
     "pool_id": JSON_ANY, "user_image_url": JSON_ANY, "user_command": JSON_ANY, "volumes": JSON_ANY,
     "create_version": JSON_ANY, "pre_version_id": st.one_of(st.integers(-1, SEEDS + 2), HUGE, JSON_ANY),
 }
-NAME = st.one_of(JUNK_TEXT, st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True), JSON_SCALAR)
+NAME = st.one_of(JUNK_TEXT, st.from_regex(rules.JOB_NAME.pattern, fullmatch=True), JSON_SCALAR)
 
 
 @st.composite

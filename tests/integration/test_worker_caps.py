@@ -10,10 +10,10 @@ import pytest
 from modelarts.local import LocalService
 from modelarts.local.jobs import TrainingJobs
 from modelarts.local.runner import Runner
-from modelarts.local import validation
+from modelarts import rules
 from modelarts.states import JobState
 
-DEDICATED_POOL_MAX_WORKERS = getattr(validation, "DEDICATED_POOL_MAX_WORKERS", 16)
+DEDICATED_POOL_MAX_WORKERS = rules.LOCAL_MAX_WORKERS
 
 
 def _pool_job(api: Any, bucket: Any, helpers: Any, workers: int) -> Any:

@@ -23,6 +23,7 @@ RUNNABLE = [
     "modelarts._validate",
     "modelarts._wait",
     "modelarts.models",
+    "modelarts.rules",
     "modelarts.sessionlike",
     "modelarts.states",
     "modelarts.train_params",

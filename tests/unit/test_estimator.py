@@ -7,7 +7,7 @@ from typing import Any, Dict
 import pytest
 from estimator_fakes import FakeSession
 
-from modelarts import _lifecycle
+from modelarts import _lifecycle, rules
 from modelarts.estimator import Estimator, TrainingJob
 from modelarts.exceptions import BadRequestError, ConflictError
 from modelarts.states import JobState
@@ -61,7 +61,7 @@ class TestConstructor:
             ({"hyperparameters": [{"label": "lr"}]}, "label"),
             ({"output_path": "bucket/out"}, "output_path"),
             ({"train_instance_type": 1.5}, "train_instance_type"),
-            ({"job_description": "x" * 257}, "job_description"),
+            ({"job_description": "x" * (rules.DESCRIPTION_MAX + 1)}, "job_description"),
             ({"train_instance_type": " "}, "train_instance_type"),
             ({"train_instance_type": 0}, "train_instance_type"),
             ({"framework_type": 5}, "framework_type"),
@@ -119,7 +119,7 @@ class TestFit:
             ({"dataset_id": "a"}, "together"),
             ({"dataset_version_id": "b"}, "together"),
             ({"inputs": "/b/d/", "job_name": "has space"}, "job_name"),
-            ({"inputs": "/b/d/", "job_name": "x" * 65}, "job_name"),
+            ({"inputs": "/b/d/", "job_name": "x" * (rules.JOB_NAME_MAX + 1)}, "job_name"),
             ({"inputs": "/b/d/", "job_name": ""}, "job_name"),
             ({"inputs": "/b/d/", "job_name": "ünï"}, "job_name"),
             ({"inputs": "/b/d/", "job_name": 12}, "job_name"),
@@ -245,8 +245,9 @@ class TestClassMethods:
 
     @pytest.mark.parametrize(
         "kwargs",
-        [{"per_page": 0}, {"per_page": 1001}, {"page": 0}, {"order": "up"}, {"sortBy": "size"}, {"status": 99},
-         {"search_content": "x" * 101}, {"sortBy": "job_name", "sort_by": "status"}],
+        [{"per_page": 0}, {"per_page": rules.LIST_PER_PAGE.high + 1}, {"page": 0}, {"page": rules.LIST_PAGE.high + 1},
+         {"order": "up"}, {"sortBy": "size"}, {"status": 99}, {"search_content": "x" * (rules.SDK_SEARCH_CONTENT_MAX + 1)},
+         {"sortBy": "job_name", "sort_by": "status"}],
     )  # fmt: skip
     def test_get_job_list_bad_arguments(self, session: FakeSession, kwargs: Any) -> None:
         with pytest.raises(ValueError):

@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
+from modelarts import rules
 from modelarts.estimatorV2 import Estimator, EstimatorV2Backend
 from modelarts.exceptions import ConflictError, JobFailedError, WaitTimeoutError, error_from_response
 from modelarts.job import TrainingJob
@@ -193,7 +194,8 @@ def test_get_job_list_body_and_argument_checks() -> None:
     Estimator.get_job_list(session=session, offset=5, limit=50, order="asc", group_by="phase", filters=filters)
     assert session.sent("POST")[0][2] == {"offset": 5, "limit": 50, "sort_by": "create_time", "order": "asc",
                                           "group_by": "phase", "filters": filters}  # fmt: skip
-    for bad in ({"limit": 0}, {"limit": 51}, {"offset": -1}, {"order": "up"}):
+    for bad in ({"limit": 0}, {"limit": rules.V2_SEARCH_LIMIT.high + 1}, {"offset": -1}, {"order": "up"},
+                {"offset": rules.V2_SEARCH_OFFSET.high + 1}, {"sort_by": "job_name"}):
         with pytest.raises(ValueError):
             Estimator.get_job_list(session=session, **bad)
 

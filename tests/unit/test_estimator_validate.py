@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from modelarts import _config, _logs, _validate, _wait, models
+from modelarts import _config, _logs, _validate, _wait, models, rules
 from modelarts._config import build_config, config_from_version
 from modelarts._validate import (
     check_data_source,
@@ -22,22 +22,22 @@ from modelarts._validate import (
 
 
 class TestIds:
-    @given(st.integers(min_value=1, max_value=2**63 - 1))
+    @given(st.integers(min_value=rules.ID.low, max_value=rules.ID.high))
     def test_int_and_digit_string_agree(self, number: int) -> None:
         assert check_id(number, "job_id") == check_id(str(number), "job_id") == str(number)
 
-    @pytest.mark.parametrize("bad", [2**63, "9" * 30, 0, "0", "-1", "+1", " 1", "1e3", b"12", None, True, 1.0, {}])
+    @pytest.mark.parametrize("bad", [rules.LONG_MAX + 1, "9" * 30, 0, "0", "-1", "+1", " 1", "1e3", b"12", None, True, 1.0, {}])
     def test_rejected(self, bad: Any) -> None:
         with pytest.raises(ValueError, match="version_id must be"):
             check_id(bad, "version_id")
 
 
 class TestJobNames:
-    @given(st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True))
+    @given(st.from_regex(rules.JOB_NAME.pattern, fullmatch=True))
     def test_documented_names_accepted(self, name: str) -> None:
         assert check_job_name(name) == name
 
-    @given(st.text().filter(lambda s: not _validate.JOB_NAME_PATTERN.fullmatch(s)))
+    @given(st.text().filter(lambda s: not rules.JOB_NAME.fullmatch(s)))
     def test_everything_else_rejected(self, name: str) -> None:
         with pytest.raises(ValueError):
             check_job_name(name)

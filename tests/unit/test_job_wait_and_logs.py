@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Mapping
 
 import pytest
 
+from modelarts import rules
 from modelarts._logs import LogFollower, log_query
 from modelarts._wait import Progress, TextProgress, WidgetProgress, format_elapsed, make_progress, poll_until_terminal
 from modelarts.exceptions import BadRequestError, WaitTimeoutError
@@ -98,8 +99,9 @@ class TestLogQuery:
 
     @pytest.mark.parametrize(
         "args",
-        [{"log_file": ""}, {"log_file": None}, {"log_file": "../x"}, {"start_byte": -2}, {"offset": 2049},
-         {"offset": -2049}, {"lines": 501}, {"order": "up"}, {"base_line": 1.5}, {"base_line": True}],
+        [{"log_file": ""}, {"log_file": None}, {"log_file": "../x"}, {"start_byte": rules.LOG_START_BYTE.low - 1},
+         {"offset": rules.LOG_OFFSET.high + 1}, {"offset": rules.LOG_OFFSET.low - 1}, {"lines": rules.LOG_LINES.high + 1},
+         {"order": "up"}, {"base_line": 1.5}, {"base_line": True}],
     )  # fmt: skip
     def test_bad_arguments(self, args: Dict[str, Any]) -> None:
         with pytest.raises(ValueError):

@@ -20,7 +20,8 @@ from modelarts.local import views
 from modelarts.local.jobs import JOB_QUOTA, TrainingJobs
 from modelarts.local.jobstore import JobStore
 from modelarts.local.store import Database
-from modelarts.local.validation import SORT_FIELDS, parse_list_query
+from modelarts.local.validation import parse_list_query
+from modelarts.rules import LIST_SORT_KEYS
 from modelarts.states import JobState
 
 NOW = 1_700_000_000_000
@@ -110,7 +111,7 @@ def seeded() -> TrainingJobs:
 
 QUERIES = [
     {"sortBy": sort_by, "order": order, **extra}
-    for sort_by in SORT_FIELDS
+    for sort_by in LIST_SORT_KEYS
     for order in ("asc", "desc")
     for extra in ({}, {"status": "10"}, {"status": "RUNNING"}, {"search_content": "AL"}, {"search_content": "a", "status": "13"})
 ]
@@ -125,7 +126,7 @@ def test_every_page_matches_the_former_listing(seeded: TrainingJobs, query: Dict
 
 
 def test_sort_keys_are_all_covered() -> None:
-    assert {query["sortBy"] for query in QUERIES} == set(SORT_FIELDS)
+    assert {query["sortBy"] for query in QUERIES} == set(LIST_SORT_KEYS)
 
 
 def test_no_jobs_and_pages_past_the_end(seeded: TrainingJobs) -> None:

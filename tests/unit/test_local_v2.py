@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from modelarts import rules
 from modelarts.local.errors import ParameterError
 from modelarts.local.v2_errors import V2Error, V2InvalidArgument, V2NotTerminable, V2ParameterError, from_v1
 from modelarts.local.v2_request import parse_create
@@ -131,7 +132,7 @@ def test_search_filters_sorts_pages(backend: TrainingJobsV2) -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        {"limit": 0}, {"limit": 51}, {"offset": -1}, {"sort_by": "nope"}, {"order": "up"}, {"filters": {}},
+        {"limit": 0}, {"limit": rules.V2_SEARCH_LIMIT.high + 1}, {"offset": -1}, {"sort_by": "nope"}, {"order": "up"}, {"filters": {}},
         {"filters": [{"key": "nope", "value": ["x"]}]}, {"filters": [{"key": "name", "operator": "re", "value": ["x"]}]},
         {"filters": [{"key": "name", "value": []}]}, {"filters": [{"key": "name", "value": [1]}]}, {"filters": ["x"]},
         {"filters": [{"key": "name", "value": ["x"] * 101}]}, [],

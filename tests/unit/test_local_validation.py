@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from modelarts import rules
 from modelarts.local.errors import InvalidArgument, ParameterError
 from modelarts.local.validation import integer, parse_config, parse_job_name, parse_list_query
 from modelarts.states import JobState
@@ -80,12 +81,12 @@ def test_config_must_be_an_object() -> None:
         parse_config(["not", "an", "object"])
 
 
-@given(st.from_regex(r"[A-Za-z0-9_-]{1,64}", fullmatch=True))
+@given(st.from_regex(rules.JOB_NAME.pattern, fullmatch=True))
 def test_every_documented_job_name_is_accepted(name: str) -> None:
     assert parse_job_name(name) == name
 
 
-@given(st.text(min_size=1, max_size=80).filter(lambda s: not all(c.isascii() and (c.isalnum() or c in "_-") for c in s) or len(s) > 64))
+@given(st.text(min_size=1, max_size=rules.JOB_NAME_MAX + 16).filter(lambda s: not rules.JOB_NAME.fullmatch(s)))
 def test_other_job_names_are_refused(name: str) -> None:
     with pytest.raises(ParameterError):
         parse_job_name(name)

@@ -21,6 +21,7 @@ import responses
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from modelarts import rules
 from modelarts.endpoints import KNOWN_REGIONS
 from modelarts.estimator import Estimator
 from modelarts.job import TrainingJob
@@ -35,7 +36,6 @@ ESTIMATOR = dict(
     boot_file="/b/src/boot.py", framework_type="PyTorch", framework_version="PyTorch-1.0.0-python3.6",
 )
 FIT = dict(inputs="/b/data/", job_name="j1")
-SORT_KEYS = ("job_name", "job_desc", "status", "duration", "version_count", "create_time", "engine_type")
 EXAMPLES = 40
 PROFILE = settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
                    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much])
@@ -61,16 +61,16 @@ BAD_SESSION_TIMEOUT = st.one_of(
 
 
 def _is_id(value: Any) -> bool:
-    return isinstance(value, str) and bool(re.fullmatch(r"[0-9]+", value)) and 0 < int(value) < 2**63
+    return isinstance(value, str) and bool(re.fullmatch(r"[0-9]+", value)) and rules.ID.contains(int(value))
 
 
-BAD_ID = st.one_of(st.integers(max_value=0), st.integers(min_value=2**63), st.booleans(), st.floats(),
+BAD_ID = st.one_of(st.integers(max_value=rules.ID.low - 1), st.integers(min_value=rules.ID.high + 1), st.booleans(), st.floats(),
                    st.text(max_size=8).filter(lambda s: not _is_id(s)), st.lists(st.integers(), max_size=1))
 BAD_COUNT = st.one_of(st.integers(max_value=0), st.booleans(), st.floats(), st.lists(st.integers(), max_size=1),
                       st.text(max_size=4).filter(lambda s: not s.strip().lstrip("-").isdigit()))
 BAD_OBS = st.one_of(NON_STR, st.sampled_from(["", "/", "//b/x", "/b/\x00x", "bucket/x", "obs:/b", "http://b/x"]),
                     st.text(max_size=8).filter(lambda s: not s.startswith(("/", "obs://", "s3://"))))
-BAD_JOB_NAME = st.one_of(NON_STR, st.text(max_size=70).filter(lambda s: not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", s)))
+BAD_JOB_NAME = st.one_of(NON_STR, st.text(max_size=rules.JOB_NAME_MAX + 6).filter(lambda s: not rules.JOB_NAME.fullmatch(s)))
 BAD_HYPER = st.one_of(
     st.text(max_size=5), st.dictionaries(st.text(max_size=2), st.text(max_size=2), min_size=1, max_size=2),
     st.lists(NON_STR, min_size=1, max_size=2),
@@ -108,7 +108,7 @@ def bad_choice(choices: Any) -> st.SearchStrategy[Any]:
 
 def bad_range(low: int, high: int) -> st.SearchStrategy[Any]:
     return st.one_of(st.integers(max_value=low - 1), st.integers(min_value=high + 1), NOT_NUMBER.filter(
-        lambda v: not (isinstance(v, str) and v.strip().lstrip("-").isdigit())), st.floats())
+        lambda v: not (isinstance(v, str) and rules.INTEGER_TEXT.fullmatch(v.strip()))), st.floats())
 
 
 BAD_URL = st.one_of(
@@ -193,7 +193,7 @@ cases("Session.create_directory", {"bucket": BAD_BUCKET, "directory": st.one_of(
 optional_str = NON_STR.filter(lambda v: v is not None)
 cases("Estimator", {
     "train_instance_count": BAD_COUNT, "output_path": BAD_OBS, "code_dir": BAD_OBS, "boot_file": BAD_OBS,
-    "log_url": BAD_OBS, "hyperparameters": BAD_HYPER, "job_description": bad_text(256),
+    "log_url": BAD_OBS, "hyperparameters": BAD_HYPER, "job_description": bad_text(rules.DESCRIPTION_MAX),
     "train_instance_type": st.one_of(st.floats(), st.booleans(), st.lists(st.integers(), max_size=1), BLANK,
                                      st.integers(max_value=0)),
     "base_job_name": st.one_of(bad_text(44), st.text(max_size=8).filter(lambda s: not re.fullmatch(r"[\w-]+", s,
@@ -213,20 +213,20 @@ cases("Estimator.fit/dataset", {"dataset_id": st.one_of(optional_str, BLANK),
       lambda n, v: Estimator(session(), **ESTIMATOR).fit(**{"dataset_id": "d", "dataset_version_id": "v", n: v}))
 cases("Estimator.fit/data_source", {"data_source": BAD_DATA_SOURCE},
       lambda n, v: Estimator(session(), **ESTIMATOR).fit(data_source=v, job_name="j1"))
-VERSION_ARGS = {"job_id": BAD_ID, "pre_version_id": BAD_ID, "inputs": BAD_OBS, "job_desc": bad_text(256),
+VERSION_ARGS = {"job_id": BAD_ID, "pre_version_id": BAD_ID, "inputs": BAD_OBS, "job_desc": bad_text(rules.DESCRIPTION_MAX),
                 "data_source": BAD_DATA_SOURCE}
 cases("Estimator.create_job_version", VERSION_ARGS, lambda n, v: Estimator(session(), **ESTIMATOR).create_job_version(
     **{"job_id": 1, "pre_version_id": 2, **({} if n == "data_source" else {"inputs": "/b/d/"}), n: v}))
 cases("Estimator.get_job_list", {
-    "status": BAD_STATUS, "per_page": bad_range(1, 1000), "page": bad_range(1, 65535),
-    "sortBy": bad_choice(SORT_KEYS), "sort_by": bad_choice(SORT_KEYS),
-    "order": bad_choice(("asc", "desc")), "search_content": bad_text(100),
+    "status": BAD_STATUS, "per_page": bad_range(*rules.LIST_PER_PAGE), "page": bad_range(*rules.LIST_PAGE),
+    "sortBy": bad_choice(rules.LIST_SORT_KEYS), "sort_by": bad_choice(rules.LIST_SORT_KEYS),
+    "order": bad_choice(rules.ORDERS), "search_content": bad_text(rules.SDK_SEARCH_CONTENT_MAX),
     "modelarts_session": st.one_of(NON_STR, st.text(max_size=3)),
 }, lambda n, v: Estimator.get_job_list(**{"modelarts_session": session(), n: v}))
 cases("Estimator.delete_job_by_id", {"job_id": BAD_ID, "timeout": BAD_SECONDS},
       lambda n, v: Estimator.delete_job_by_id(**{"modelarts_session": session(), "job_id": 1, "force": True, n: v}))
-LOG_ARGS = {"log_file": st.one_of(NON_STR, st.sampled_from(["", "a/b", "../x", ".."])), "start_byte": bad_range(-1, 2**63 - 1),
-            "offset": bad_range(-2048, 2048), "lines": bad_range(0, 500), "order": bad_choice(("asc", "desc")),
+LOG_ARGS = {"log_file": st.one_of(NON_STR, st.sampled_from(["", "a/b", "../x", ".."])), "start_byte": bad_range(*rules.LOG_START_BYTE),
+            "offset": bad_range(*rules.LOG_OFFSET), "lines": bad_range(*rules.LOG_LINES), "order": bad_choice(rules.ORDERS),
             "base_line": st.one_of(st.floats(), st.booleans(), st.lists(st.integers(), max_size=1))}
 
 
@@ -235,7 +235,7 @@ def bound() -> Estimator:
 
 
 cases("Estimator.get_job_log", LOG_ARGS, lambda n, v: bound().get_job_log(**{"log_file": "job.0", n: v}))
-cases("Estimator.update_job_description", {"description": bad_text(256, optional=False)},
+cases("Estimator.update_job_description", {"description": bad_text(rules.DESCRIPTION_MAX, optional=False)},
       lambda n, v: bound().update_job_description(v))
 cases("Estimator.delete_job", {"timeout": BAD_SECONDS, "poll": BAD_POLL},
       lambda n, v: bound().delete_job(**{"force": True, n: v}))
@@ -254,8 +254,8 @@ cases("TrainingJob.stop", {"timeout": BAD_SECONDS, "poll": BAD_POLL}, lambda n, 
 cases("TrainingJob.delete_job", {"timeout": BAD_SECONDS, "poll": BAD_POLL},
       lambda n, v: job().delete_job(**{"force": True, n: v}))
 cases("TrainingJob.get_job_log", LOG_ARGS, lambda n, v: job().get_job_log(**{"log_file": "job.0", n: v}))
-cases("TrainingJob.last_log_lines", {"lines": bad_range(1, 500)}, lambda n, v: job().last_log_lines(v))
-cases("TrainingJob.update_job_description", {"description": bad_text(256, optional=False)},
+cases("TrainingJob.last_log_lines", {"lines": bad_range(1, rules.LOG_LINES.high)}, lambda n, v: job().last_log_lines(v))
+cases("TrainingJob.update_job_description", {"description": bad_text(rules.DESCRIPTION_MAX, optional=False)},
       lambda n, v: job().update_job_description(v))
 cases("TrainingJob.create_job_version", {**VERSION_ARGS, "job_id": st.one_of(BAD_ID, st.just(7))},
       lambda n, v: job().create_job_version(**{**({} if n == "data_source" else {"inputs": "/b/d/"}), n: v}))
