@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, Mapping, Optional
 
 from modelarts.local import catalog, v2_views
 from modelarts.local.errors import DuplicateJobName, NotTerminable, V1Error
