@@ -36,7 +36,7 @@ import signal
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, Optional
 
 from modelarts.local.adoption import LAUNCHERS, LauncherRegistry, adopt
 from modelarts.local.errors import NotTerminable
@@ -179,11 +179,6 @@ class Runner:
         """Whether the supervisor still tracks the version (queued or launched)."""
         with self._lock:
             return version_id in self._active
-
-    def tracked(self) -> List[int]:
-        """The ids of the versions the supervisor tracks, sorted."""
-        with self._lock:
-            return sorted(self._active)
 
     # -- the supervisor -------------------------------------------------------------
 
