@@ -2,8 +2,10 @@
 
 Each route is ``(method, pattern, handler, kind)``: ``iam`` routes are IAM's
 own (no gateway), ``auth`` routes need credentials but no project, and
-``project`` routes need credentials allowed to use ``{project_id}``.  A
-handler reads its parameters, makes one backend call and returns the answer.
+``project`` routes need credentials allowed to use ``{project_id}``.  Every
+handler is a module-level function named in the table (the v2 ones in
+:mod:`modelarts.local.v2_routes`): it reads its parameters, calls one backend
+method by name and returns the answer.
 :func:`dispatch` does the gateway's part: 404 for unknown routes, then
 authentication, then the project check.
 """
