@@ -30,8 +30,6 @@ __all__ = [
     "FromApi",
     "JobCreated",
     "JobInfo",
-    "JobList",
-    "JobSummary",
     "JobVersionList",
     "LogChunk",
     "Record",
@@ -136,34 +134,6 @@ class JobCreated(FromApi):
     create_time: Optional[int] = None
     resource_id: str = ""
     raw: Dict[str, Any] = _RAW
-
-
-@attrs.frozen
-class JobSummary(FromApi):
-    """One job in the job list (its newest version)."""
-
-    job_id: str
-    job_name: str
-    version_id: str
-    status: JobState = JobState.UNKNOWN
-    create_time: Optional[int] = None
-    duration: Optional[int] = None
-    job_desc: str = ""
-    version_count: int = 0
-
-
-@attrs.frozen
-class JobList(FromApi):
-    """A page of the job list with the account's counts."""
-
-    jobs: Tuple[JobSummary, ...]
-    job_total_count: int = 0
-    job_count_limit: Optional[int] = None
-    quotas: Optional[int] = None
-
-    @classmethod
-    def from_api(cls, payload: Mapping[str, Any]) -> "JobList":
-        return _from_api(cls, payload, jobs=tuple(JobSummary.from_api(j) for j in payload.get("jobs") or ()))
 
 
 @attrs.frozen

@@ -25,22 +25,34 @@ are answered 413, and the server's own refusals use the gateway's JSON error
 shape.  ``WSGIServer`` serves any WSGI app, so further endpoints can get a
 listener of their own.
 
-Module map (one concept each): ``app`` wiring and config, ``wsgi`` the WSGI
-application, ``server`` the HTTP server, ``routes`` URL table and handlers (``messages``
-``Request``/``Response``),
-``clock`` the one clock, ``errors`` error classes, ``gateway`` signature/token checks, ``iam`` tokens
-and temporary keys, ``accounts`` users and the credentials file, ``rowcache``
-cached key and project rows, ``store`` SQLite, ``jobstore`` job rows,
-``joblist`` the job list query, ``jobs`` the training-job backend,
-``validation`` request checks, ``views`` response shapes,
-``runner``/``launcher``/``processes`` job processes, ``jobspec`` a job's
-files and environment, ``staging``/``jobtree`` (used by the launcher) its
-isolation and process tree, ``logs``/``logindex`` log files and windows,
-``obs`` OBS paths and the job bucket check, ``obs_wsgi`` the OBS endpoint
-(``obs_auth`` its signatures, ``obs_buckets`` owners, ``obs_objects`` files,
-``obs_multipart`` multipart uploads, ``obs_errors`` its XML errors,
-``obs_server`` its listener), ``catalog`` flavors and engines, ``service`` the Python
-API (``LocalService``; ``service_process`` runs it as a subprocess), ``cli``/``demo`` the command line.
+Module map (one concept each):
+
+* HTTP: ``app`` wiring and config, ``wsgi`` the WSGI application, ``server``
+  the HTTP server, ``routes`` the URL table and the v1 handlers (``messages``
+  ``Request``/``Response``), ``errors`` error classes, ``views`` response
+  shapes, ``validation`` request checks;
+* identity: ``gateway`` signature/token checks, ``iam`` tokens and temporary
+  keys, ``accounts`` users and the credentials file, ``rowcache`` cached key
+  and project rows, ``clock`` the one clock;
+* jobs: ``store`` SQLite, ``jobstore`` job rows, ``joblist`` the job list
+  query, ``jobs`` the v1 training-job backend; ``v2_routes``/``v2_jobs`` the
+  v2 handlers and backend (``v2_request`` create bodies, ``v2_search``
+  searches, ``v2_views`` answers, ``v2_errors`` errors);
+* job processes: ``runner`` the supervisor (queue, launch, watch, stop),
+  ``jobfiles`` where a version's files live, ``jobspec`` what a job runs with
+  (uid, sandbox, environment, the launcher's spec), ``spawn`` starting a
+  launcher held at its go-ahead, ``tracking`` a version in flight and how its
+  end is decided, ``adoption`` jobs left by an earlier service,
+  ``processes`` pids and process groups, ``launcher`` the script that runs a
+  job (``staging``/``jobtree`` its isolation and process tree),
+  ``logs``/``logindex`` log files and windows;
+* OBS: ``obs`` OBS paths and the job bucket check, ``obs_wsgi`` the endpoint
+  (``obs_auth`` its signatures, ``obs_buckets`` owners, ``obs_objects``
+  files, ``obs_multipart`` multipart uploads, ``obs_errors`` its XML errors,
+  ``obs_server`` its listener);
+* around it: ``catalog`` flavors and engines, ``service`` the Python API
+  (``LocalService``; ``service_process`` runs it as a subprocess),
+  ``cli``/``demo`` the command line, ``workspace`` the folder ``lab`` opens.
 
 Security: job code is untrusted.  As root, each job runs as a uid of its own
 with a scrubbed environment in a work directory outside the data directory,

@@ -30,7 +30,8 @@ from modelarts.local.iam import IAM
 from modelarts.local.jobs import JOB_QUOTA, TrainingJobs
 from modelarts.local.jobstore import JobStore
 from modelarts.local.obs_buckets import Buckets
-from modelarts.local.runner import JobFiles, Runner
+from modelarts.local.jobfiles import JobFiles
+from modelarts.local.runner import Runner
 from modelarts.local.store import Database
 from modelarts.local.v2_jobs import TrainingJobsV2
 

@@ -1,38 +1,33 @@
-"""What a job runs with: where its files live, its environment, and the launcher's spec.
+"""What a job runs with: its identity, sandbox, environment, and the launcher's spec.
 
-Each version has a log directory and a run directory (the launcher's spec,
-``status.json``, ``launcher.log``) in the service's private data directory,
-and a *work directory* of its own, outside it when the service runs as root:
-``job/`` (its home, ``code/``, ``data/``, ``output/``, ``tmp/``; owned by the
-job's user) and ``python/`` (where the interpreter is bound in when the job's
-user cannot reach it).  See the threat model in :mod:`modelarts.local`.
+:func:`build_spec` turns one version row into the JSON spec the launcher
+(:mod:`modelarts.local.launcher`) runs: per worker its argv, log file and
+scrubbed environment; what to stage into the work directory (laid out by
+:class:`~modelarts.local.jobfiles.JobFiles`) and copy back to OBS; the uid to
+run as and the ``bwrap`` prefix.  See the threat model in :mod:`modelarts.local`.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
-import stat
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-import attrs
-
+from modelarts.local.jobfiles import JobFiles
 from modelarts.local.logs import log_file_names
 from modelarts.local.obs import local_path
 
 __all__ = [
     "JOB_UID_BASE",
     "JOB_UID_SPAN",
-    "JobFiles",
     "SANDBOXES",
     "build_spec",
     "bwrap_prefix",
     "job_env",
+    "job_uid",
     "launcher_env",
     "resolve_sandbox",
 ]
@@ -44,51 +39,9 @@ JOB_UID_BASE = 200_000
 JOB_UID_SPAN = 100_000
 
 
-def _default_work_root(data_dir: Path) -> Path:
-    """Where job work directories live.
-
-    A root service keeps its data directory private (0700), so jobs run
-    under a root-owned, search-only (0711) directory of the temp dir, one
-    per data directory.  An unprivileged service uses ``<data-dir>/work``.
-    """
-    if os.geteuid() != 0:
-        return data_dir / "work"
-    tag = hashlib.sha256(str(data_dir).encode("utf-8")).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"modelarts-local-work-{tag}"
-
-
-@attrs.frozen
-class JobFiles:
-    """Where the files of the service and of each version live."""
-
-    data_dir: Path
-    work_root: Path = attrs.field(default=attrs.Factory(lambda self: _default_work_root(self.data_dir), takes_self=True))
-
-    @property
-    def obs_root(self) -> Path:
-        return self.data_dir / "obs"
-
-    def log_dir(self, version_id: int) -> Path:
-        return self.data_dir / "logs" / str(version_id)
-
-    def run_dir(self, version_id: int) -> Path:
-        return self.data_dir / "runs" / str(version_id)
-
-    def work_dir(self, version_id: int) -> Path:
-        """The version's work directory: ``job/`` (the job's own files) and the runtime mount point."""
-        return self.work_root / str(version_id)
-
-    def prepare_work_root(self) -> None:
-        """Create the work root, refusing one that is not a plain directory of ours."""
-        self.work_root.mkdir(mode=0o711, parents=True, exist_ok=True)
-        info = os.lstat(self.work_root)
-        if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
-            raise OSError(f"{self.work_root} is not a directory owned by this service")
-        os.chmod(self.work_root, 0o711)
-
-    def remove(self, version_id: int) -> None:
-        for path in (self.log_dir(version_id), self.run_dir(version_id), self.work_dir(version_id)):
-            shutil.rmtree(path, ignore_errors=True)
+def job_uid(base: Optional[int], version_id: int) -> Optional[int]:
+    """The uid (and gid) version ``version_id`` runs as: ``None`` without a uid sandbox (``base`` ``None``)."""
+    return None if base is None else base + version_id % JOB_UID_SPAN
 
 
 def _data_url(config: Dict[str, Any]) -> str:

@@ -16,7 +16,6 @@ __all__ = [
     "AccessDenied",
     "BadDigest",
     "BucketAlreadyExists",
-    "BucketAlreadyOwnedByYou",
     "BucketNotEmpty",
     "EntityTooLarge",
     "EntityTooSmall",
@@ -114,12 +113,6 @@ class BucketAlreadyExists(ObsError):
     """The bucket name is taken by another account."""
 
     status, code = 409, "BucketAlreadyExists"
-
-
-class BucketAlreadyOwnedByYou(ObsError):
-    """You already own this bucket."""
-
-    status, code = 409, "BucketAlreadyOwnedByYou"
 
 
 class TooManyBuckets(ObsError):

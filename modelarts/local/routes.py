@@ -2,8 +2,10 @@
 
 Each route is ``(method, pattern, handler, kind)``: ``iam`` routes are IAM's
 own (no gateway), ``auth`` routes need credentials but no project, and
-``project`` routes need credentials allowed to use ``{project_id}``.  A
-handler reads its parameters, makes one backend call and returns the answer.
+``project`` routes need credentials allowed to use ``{project_id}``.  Every
+handler is a module-level function named in the table (the v2 ones in
+:mod:`modelarts.local.v2_routes`): it reads its parameters, calls one backend
+method by name and returns the answer.
 :func:`dispatch` does the gateway's part: 404 for unknown routes, then
 authentication, then the project check.
 """
@@ -112,21 +114,24 @@ def create_version(app: "App", req: Request) -> Dict[str, Any]:
     return _with_buckets(app, req, lambda body: app.jobs.create_version(p["project_id"], p["job_id"], body))
 
 
-def _version_op(name: str) -> Handler:
-    """A handler calling ``app.jobs.<name>(project_id, job_id, version_id)``."""
-
-    def handler(app: "App", req: Request) -> Dict[str, Any]:
-        operation: Callable[[str, str, str], Dict[str, Any]] = getattr(app.jobs, name)
-        return operation(req.params["project_id"], req.params["job_id"], req.params["version_id"])
-
-    handler.__name__ = handler.__qualname__ = name
-    return handler
+def version_detail(app: "App", req: Request) -> Dict[str, Any]:
+    p = req.params
+    return app.jobs.version_detail(p["project_id"], p["job_id"], p["version_id"])
 
 
-version_detail = _version_op("version_detail")
-delete_version = _version_op("delete_version")
-stop_version = _version_op("stop")
-log_file_names = _version_op("log_files")
+def delete_version(app: "App", req: Request) -> Dict[str, Any]:
+    p = req.params
+    return app.jobs.delete_version(p["project_id"], p["job_id"], p["version_id"])
+
+
+def stop_version(app: "App", req: Request) -> Dict[str, Any]:
+    p = req.params
+    return app.jobs.stop(p["project_id"], p["job_id"], p["version_id"])
+
+
+def log_file_names(app: "App", req: Request) -> Dict[str, Any]:
+    p = req.params
+    return app.jobs.log_files(p["project_id"], p["job_id"], p["version_id"])
 
 
 def aom_log(app: "App", req: Request) -> Dict[str, Any]:

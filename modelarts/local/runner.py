@@ -18,73 +18,41 @@ environment and, when the service runs as root, as an unprivileged uid of its
 own (an unprivileged service uses ``bwrap`` when installed); outputs are
 copied back to their OBS path when it ends.
 
-On start the supervisor re-adopts what the database says is in flight: live
-launchers (checked against their recorded start time) are watched again,
-dead ones get the state their ``status.json`` records (LOST without it), and
-a half-done stop is finished.
+On start the supervisor re-adopts what the database says is in flight
+(:mod:`modelarts.local.adoption`).  The parts: :mod:`~modelarts.local.jobfiles`
+where a version's files live, :mod:`~modelarts.local.jobspec` what it runs
+with, :mod:`~modelarts.local.spawn` starting its launcher,
+:mod:`~modelarts.local.tracking` what is known of it in flight and how its end
+is decided.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
-import shutil
 import signal
-import stat
-import subprocess
-import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from typing import Any, Callable, Dict, Iterator, Optional
 
-import attrs
-
-from modelarts.local import launcher, processes
-from modelarts.local.jobspec import JOB_UID_BASE, JOB_UID_SPAN, JobFiles, build_spec, launcher_env, resolve_sandbox
+from modelarts.local.adoption import LAUNCHERS, LauncherRegistry, adopt
 from modelarts.local.errors import NotTerminable
+from modelarts.local.jobfiles import JobFiles
+from modelarts.local.jobspec import JOB_UID_BASE, build_spec, job_uid, resolve_sandbox
 from modelarts.local.jobstore import JobStore
-from modelarts.local.logs import log_file_names
-from modelarts.local.obs import ObsPathError, local_path
+from modelarts.local.obs import ObsPathError
+from modelarts.local.spawn import spawn_launcher
+from modelarts.local.tracking import Tracked, final_state
 from modelarts.states import JobState
 
-__all__ = ["JOB_UID_BASE", "JOB_UID_SPAN", "JobFiles", "Runner", "KILL_BACKSTOP"]
+__all__ = ["Runner"]
 
 log = logging.getLogger(__name__)
 _S = JobState
 
-#: Launchers a closed runner left running, by pid: a later runner in the same
-#: process re-adopts them through their ``Popen`` (no zombies, no "still
-#: running" warnings from ``Popen.__del__``).
-_DETACHED: Dict[int, "subprocess.Popen[bytes]"] = {}
-
-#: Launchers whose launch could not be recorded: they exit without starting
-#: anything; kept here only so they are reaped (``poll``) instead of left zombies.
-_ABANDONED: List["subprocess.Popen[bytes]"] = []
-
-
-@attrs.define
-class _Active:
-    """A version the supervisor is watching."""
-
-    version_id: int
-    state: JobState
-    queued_at: float
-    pid: Optional[int] = None
-    proc_start: Optional[str] = None
-    popen: Optional["subprocess.Popen[bytes]"] = None
-    kill_at: Optional[float] = None
-    adopted: bool = False
-    account: Optional[str] = None
-
-
-#: The launcher SIGKILLs a stopped job's tree itself after the stop grace; the
-#: service SIGKILLs the launcher's group only if it is still there this much later.
-KILL_BACKSTOP = 5.0
 
 class Runner:
     """Starts, watches, stops and re-adopts job processes."""
@@ -100,14 +68,18 @@ class Runner:
         job_uid_base: Optional[int] = None,
         max_running_per_account: Optional[int] = None,
         sandbox: str = "auto",
+        launchers: Optional[LauncherRegistry] = None,
     ) -> None:
         """``sandbox`` (:data:`~modelarts.local.jobspec.SANDBOXES`): ``auto`` runs each
-        job as a uid of its own (from ``job_uid_base``, default :data:`JOB_UID_BASE`)
-        when the service is root, else under ``bwrap`` when installed.
+        job as a uid of its own (from ``job_uid_base``, default
+        :data:`~modelarts.local.jobspec.JOB_UID_BASE`) when the service is root,
+        else under ``bwrap`` when installed.
 
         ``max_running_per_account`` caps how many versions of one account run
         at once (``None``: no cap); the others stay WAITING, first come first
-        served, until one ends.
+        served, until one ends.  ``launchers`` is where launchers still running
+        at :meth:`close` are parked for a later runner of this process
+        (default: the process-wide :data:`~modelarts.local.adoption.LAUNCHERS`).
         """
         if max_running_per_account is not None and max_running_per_account < 1:
             raise ValueError("max_running_per_account must be at least 1")
@@ -122,8 +94,9 @@ class Runner:
         self.queue_delay = queue_delay
         self.poll_interval = poll_interval
         self.clock = clock
+        self.launchers = LAUNCHERS if launchers is None else launchers
         self._lock = threading.RLock()
-        self._active: Dict[int, _Active] = {}
+        self._active: Dict[int, Tracked] = {}
         self._halt = threading.Event()
         self._thread: Optional[threading.Thread] = None
 
@@ -132,7 +105,7 @@ class Runner:
     def start(self) -> None:
         """Re-adopt what is in flight, then start the supervisor thread."""
         for row in self.jobs.in_flight():
-            self._adopt(row)
+            self._resume(adopt(row, self.launchers), row["stop_requested_at"])
         self._thread = threading.Thread(target=self._loop, name="modelarts-local-runner", daemon=True)
         self._thread.start()
 
@@ -145,7 +118,7 @@ class Runner:
             with self._lock:
                 for active in self._active.values():
                     if active.popen is not None and active.popen.poll() is None:
-                        _DETACHED[active.popen.pid] = active.popen
+                        self.launchers.detach(active.popen)
             return
         for version_id in list(self._active):
             try:
@@ -175,7 +148,7 @@ class Runner:
     def submit(self, version_id: int) -> None:
         """Queue a version just created in INIT."""
         with self._lock:
-            self._active[version_id] = _Active(version_id, _S.INIT, self.clock())
+            self._active[version_id] = Tracked(version_id, _S.INIT, self.clock())
 
     def forget(self, version_id: int) -> None:
         """Stop tracking a version that was rolled back before it ever ran."""
@@ -193,8 +166,7 @@ class Runner:
                 return _S.CANCELED
             now = self.clock()
             self._set(active, _S.KILLING, stop_requested_at=now)
-            active.kill_at = now + self.stop_grace + KILL_BACKSTOP
-            processes.signal_group(active.pid, active.proc_start, signal.SIGTERM)
+            active.start_killing(now, self.stop_grace)
             return _S.KILLING
 
     @contextlib.contextmanager
@@ -204,17 +176,14 @@ class Runner:
             yield
 
     def is_active(self, version_id: int) -> bool:
+        """Whether the supervisor still tracks the version (queued or launched)."""
         with self._lock:
             return version_id in self._active
-
-    def tracked(self) -> List[int]:
-        with self._lock:
-            return sorted(self._active)
 
     # -- the supervisor -------------------------------------------------------------
 
     def _tick(self) -> None:
-        _ABANDONED[:] = [popen for popen in _ABANDONED if popen.poll() is None]
+        self.launchers.reap_abandoned()
         now = self.clock()
         with self._lock:
             running: Dict[str, int] = {}
@@ -230,12 +199,12 @@ class Runner:
                     log.exception("version %s: supervisor step failed", active.version_id)
                     self._give_up(active)
 
-    def _account(self, active: _Active) -> str:
+    def _account(self, active: Tracked) -> str:
         if active.account is None:
             active.account = self.jobs.account_of(active.version_id)
         return active.account
 
-    def _step(self, active: _Active, now: float, running: Dict[str, int]) -> None:
+    def _step(self, active: Tracked, now: float, running: Dict[str, int]) -> None:
         waited = now - active.queued_at
         if active.state is _S.INIT and waited >= self.queue_delay / 2:
             self._set(active, _S.WAITING)
@@ -249,7 +218,7 @@ class Runner:
         elif active.state in (_S.RUNNING, _S.KILLING):
             self._watch(active, now)
 
-    def _give_up(self, active: _Active) -> None:
+    def _give_up(self, active: Tracked) -> None:
         """A queued version whose launch broke ends SUBMIT_FAILED; others are retried next tick."""
         if active.state not in (_S.INIT, _S.WAITING):
             return
@@ -259,134 +228,71 @@ class Runner:
             log.exception("version %s could not be marked SUBMIT_FAILED", active.version_id)
             self._active.pop(active.version_id, None)
 
-    @staticmethod
-    def _alive(active: _Active) -> bool:
-        if active.popen is not None:
-            return active.popen.poll() is None
-        return processes.is_alive(active.pid, active.proc_start)
-
-    def _watch(self, active: _Active, now: float) -> None:
-        if not self._alive(active):
+    def _watch(self, active: Tracked, now: float) -> None:
+        if not active.alive():
             self._finish(active)
         elif active.kill_at is not None and now >= active.kill_at:
             log.warning("the launcher of version %s did not end after its stop; SIGKILL to its group", active.version_id)
-            processes.signal_group(active.pid, active.proc_start, signal.SIGKILL)
+            active.signal(signal.SIGKILL)
             active.kill_at = None
 
-    def _set(self, active: _Active, state: JobState, **fields: Any) -> None:
+    def _set(self, active: Tracked, state: JobState, **fields: Any) -> None:
         self.jobs.set_status(active.version_id, active.state, state, **fields)
         active.state = state
         if state.is_terminal:
             self._active.pop(active.version_id, None)
 
-    def _launch(self, active: _Active) -> None:
+    def _launch(self, active: Tracked) -> None:
         version_id = active.version_id
         row = self.jobs.version_row(version_id)
         if row is None:  # deleted meanwhile
             self._active.pop(version_id, None)
             return
         run_dir = self.files.run_dir(version_id)
-        read_fd = write_fd = -1
         try:
-            spec = self._spec(row, run_dir)
-            spec_path = run_dir / "spec.json"
-            spec_path.write_text(json.dumps(spec), encoding="utf-8")
-            read_fd, write_fd = os.pipe()
-            with open(run_dir / "launcher.log", "ab") as out:
-                popen = subprocess.Popen(
-                    [sys.executable, launcher.__file__, str(spec_path), "--go-fd", str(read_fd)],
-                    start_new_session=True,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=subprocess.STDOUT,
-                    close_fds=True,
-                    pass_fds=(read_fd,),
-                    env=launcher_env(),
-                )
+            launch = spawn_launcher(run_dir, self._spec(row, run_dir))
         except (OSError, ObsPathError) as exc:
-            for fd in (read_fd, write_fd):
-                if fd >= 0:
-                    os.close(fd)
             log.warning("version %s could not be submitted: %s", version_id, exc)
-            self._append_log(row, f"[ModelArts Service Log] the job could not be submitted: {exc}")
+            workers = int(json.loads(row["config"])["worker_server_num"])
+            self.files.append_service_log(version_id, row["job_name"], workers, f"the job could not be submitted: {exc}")
             self._set(active, _S.SUBMIT_FAILED)
             return
-        os.close(read_fd)
-        active.popen, active.pid = popen, popen.pid
-        active.proc_start = processes.start_time(popen.pid)
+        active.popen, active.pid, active.proc_start = launch.popen, launch.pid, launch.proc_start
         try:
             # The launch is recorded before the launcher may start anything: a
             # service killed (or a write failing) before the go-ahead leaves a
             # launcher that reads end-of-file and exits having started nothing.
             self._set(
-                active, _S.RUNNING, pid=popen.pid, proc_start=active.proc_start, start_time=int(self.clock() * 1000)
+                active, _S.RUNNING, pid=launch.pid, proc_start=launch.proc_start, start_time=int(self.clock() * 1000)
             )
-            with contextlib.suppress(OSError):
-                os.write(write_fd, b"1")
         except BaseException:
             active.popen = active.pid = active.proc_start = None
-            _ABANDONED.append(popen)
+            launch.cancel()
+            self.launchers.abandon(launch.popen)
             raise
-        finally:
-            os.close(write_fd)
+        launch.go()
 
     def _spec(self, row: Any, run_dir: Path) -> Dict[str, Any]:
-        uid = None if self.job_uid_base is None else self.job_uid_base + row["version_id"] % JOB_UID_SPAN
+        """The launcher's spec for ``row`` (a fresh work directory too)."""
+        uid = job_uid(self.job_uid_base, row["version_id"])
         return build_spec(row, self.files, run_dir, uid, self.stop_grace, self.sandbox)
 
-    def _append_log(self, row: Any, text: str) -> None:
-        config = json.loads(row["config"])
-        name = log_file_names(row["job_name"], config["worker_server_num"])[0]
-        with open(self.files.log_dir(row["version_id"]) / name, "a", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-
-    def _finish(self, active: _Active) -> None:
-        status = self._read_status(active.version_id)
-        if active.popen is not None:
-            active.popen.poll()
-            reaped = active.popen.returncode
-        else:  # an adopted launcher may still be a zombie child of this process
-            reaped = processes.reap(active.pid) if active.pid else None
-        code: Optional[int] = status.get("returncode") if status else reaped
-        if active.state is _S.KILLING:
-            final = _S.KILLED
-        elif status is not None and status.get("abandoned"):
-            final = _S.FAILED  # recorded as launched, but the service died before the go-ahead
-        elif status is not None:
-            final = _S.COMPLETED if code == 0 else _S.FAILED
-        elif active.popen is not None and not active.adopted:
-            final = _S.FAILED  # the launcher we started died without recording: killed from outside
-        else:
-            final = _S.LOST
+    def _finish(self, active: Tracked) -> None:
+        status = self.files.read_status(active.version_id)
+        final, code = final_state(active, status, active.reap())
         self._set(active, final, exit_code=code)
-
-    def _read_status(self, version_id: int) -> Optional[Dict[str, Any]]:
-        try:
-            text = (self.files.run_dir(version_id) / "status.json").read_text(encoding="utf-8")
-            return dict(json.loads(text))
-        except (OSError, ValueError):
-            return None
 
     # -- restart ----------------------------------------------------------------------
 
-    def _adopt(self, row: Any) -> None:
-        state = JobState(row["status"])
-        active = _Active(row["version_id"], state, row["create_time"] / 1000.0, row["pid"], row["proc_start"])
-        active.adopted = True
-        detached = _DETACHED.pop(row["pid"], None) if row["pid"] else None
-        if detached is not None and processes.start_time(detached.pid) in (row["proc_start"], None):
-            active.popen = detached  # an earlier runner of this process started it
-        elif detached is not None:
-            _DETACHED[detached.pid] = detached  # not the process the database means
+    def _resume(self, active: Tracked, stop_requested_at: Optional[float]) -> None:
+        """Track a re-adopted version: queue it again, watch it, or settle how it ended."""
         with self._lock:
             self._active[active.version_id] = active
-            if state not in (_S.RUNNING, _S.KILLING):
+            if active.state not in (_S.RUNNING, _S.KILLING):
                 return  # still queued: the supervisor launches it
-            if not self._alive(active):
+            if not active.alive():
                 self._finish(active)
                 return
-            log.info("re-adopted version %s (pid %s, %s)", active.version_id, active.pid, state.name)
-            if state is _S.KILLING:
-                requested = row["stop_requested_at"] or self.clock()
-                active.kill_at = requested + self.stop_grace + KILL_BACKSTOP
-                processes.signal_group(active.pid, active.proc_start, signal.SIGTERM)
+            log.info("re-adopted version %s (pid %s, %s)", active.version_id, active.pid, active.state.name)
+            if active.state is _S.KILLING:
+                active.start_killing(stop_requested_at or self.clock(), self.stop_grace)

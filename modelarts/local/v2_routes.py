@@ -9,12 +9,12 @@ methods are the ones Huawei Cloud's ``huaweicloudsdkmodelarts`` client calls.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Tuple
 
 from modelarts.local.errors import V1Error
 from modelarts.local.obs import check_job_buckets, claim_job_buckets
 from modelarts.local.v2_errors import V2InvalidArgument, from_v1
-from modelarts.local.messages import Request, Response
+from modelarts.local.messages import Handler, Request, Response
 from modelarts.local.v2_request import job_urls
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -106,7 +106,7 @@ _P = r"/v2/(?P<project_id>[^/]+)"
 _JOB = _P + r"/training-jobs/(?P<job_id>[^/]+)"
 _TASK = _JOB + r"/tasks/(?P<task_id>[^/]+)"
 
-V2_ROUTES: List[Tuple[str, str, Callable[..., Any], str]] = [
+V2_ROUTES: List[Tuple[str, str, Handler, str]] = [
     ("POST", _P + r"/training-jobs", create, "project"),
     ("GET", _JOB, show, "project"),
     ("DELETE", _JOB, delete, "project"),

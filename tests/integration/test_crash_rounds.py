@@ -220,7 +220,7 @@ def test_crash_rounds_lose_nothing_and_launch_nothing_twice(tmp_path: Path) -> N
 
 
 def service_work_root(data_dir: Path) -> Path:
-    from modelarts.local.runner import JobFiles
+    from modelarts.local.jobfiles import JobFiles
 
     files = JobFiles(data_dir.resolve())
     return getattr(files, "work_root", data_dir / "runs")

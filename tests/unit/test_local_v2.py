@@ -14,7 +14,8 @@ from modelarts.local.errors import ParameterError
 from modelarts.local.v2_errors import V2Error, V2InvalidArgument, V2NotTerminable, V2ParameterError, from_v1
 from modelarts.local.v2_request import parse_create
 from modelarts.local.jobstore import JobStore
-from modelarts.local.runner import JobFiles, Runner
+from modelarts.local.jobfiles import JobFiles
+from modelarts.local.runner import Runner
 from modelarts.local.store import Database
 from modelarts.local.v2_jobs import TrainingJobsV2
 from modelarts.states import JobState

@@ -11,8 +11,6 @@ from modelarts.models import (
     Flavor,
     JobCreated,
     JobInfo,
-    JobList,
-    JobSummary,
     JobVersionList,
     LogChunk,
     Record,
@@ -22,11 +20,6 @@ from modelarts.states import JobState
 #: The documented sample answers (API pages modelarts_03_0045/0046/0047/0149).
 CREATED = {"is_success": True, "job_id": 10, "job_name": "TestModelArtsJob", "status": 1,
            "create_time": 1524189990635, "version_id": 10, "version_name": "V0001"}  # fmt: skip
-LISTED = {
-    "is_success": True, "job_total_count": 1, "job_count_limit": 10, "quotas": 10,
-    "jobs": [{"job_id": 10, "job_name": "TestModelArtsJob", "version_id": 10, "status": 10,
-              "create_time": 1524189990635, "duration": 532, "job_desc": "d", "version_count": 2}],
-}  # fmt: skip
 DETAIL = {
     "is_success": True, "job_id": 10, "job_name": "TestModelArtsJob", "job_desc": "d", "version_id": 10,
     "version_name": "V0001", "pre_version_id": 5, "engine_id": 1, "engine_name": "TensorFlow",
@@ -49,18 +42,6 @@ class TestJobCreated:
     def test_frozen(self) -> None:
         with pytest.raises(attrs.exceptions.FrozenInstanceError):
             JobCreated.from_api(CREATED).job_id = "11"  # type: ignore[misc]
-
-
-class TestJobList:
-    def test_sample_answer(self) -> None:
-        listing = JobList.from_api(LISTED)
-        assert listing.job_total_count == 1 and listing.job_count_limit == 10 and listing.quotas == 10
-        assert listing.jobs == (
-            JobSummary("10", "TestModelArtsJob", "10", JobState.COMPLETED, 1524189990635, 532, "d", 2),
-        )
-
-    def test_empty(self) -> None:
-        assert JobList.from_api({"is_success": True}).jobs == ()
 
 
 class TestJobInfo:
@@ -121,7 +102,7 @@ class TestRecord:
             Record({}).job_id  # noqa: B018
 
 
-@pytest.mark.parametrize("cls", [Algorithm, Engine, Flavor, JobCreated, JobInfo, JobList, JobSummary, JobVersionList,
+@pytest.mark.parametrize("cls", [Algorithm, Engine, Flavor, JobCreated, JobInfo, JobVersionList,
                                  LogChunk])  # fmt: skip
 def test_every_model_builds_from_an_empty_answer(cls: type, caplog: pytest.LogCaptureFixture) -> None:
     """Every field annotation has a converter, and missing keys fall back quietly."""
