@@ -3,7 +3,8 @@
 With ``--dist loadgroup`` every test module is one unit of work, so its
 module-scoped fixtures (a local service, JupyterLab) start once and its tests
 run in file order on one worker; the documentation notebooks are together one
-unit, because they share one local service and run in order (``notebooks/conftest.py``).
+unit, because they share one local service and run in order (``notebooks/conftest.py``),
+and so are the browser tests (one JupyterLab and one Chromium, ``tests/browser/conftest.py``).
 Units holding a ``slow`` or ``browser`` test, and the notebooks, are handed out
 first, so no worker is left with a long unit while the other is idle.
 
@@ -21,7 +22,10 @@ _FIRST = ("slow", "browser", "notebooks")
 
 
 def _unit(item: pytest.Item) -> str:
-    return "notebooks" if item.path.suffix == ".ipynb" else item.nodeid.split("::")[0]
+    if item.path.suffix == ".ipynb":
+        return "notebooks"
+    module = item.nodeid.split("::")[0]
+    return "browser" if module.startswith("tests/browser/") else module
 
 
 @pytest.hookimpl(tryfirst=True)  # before xdist appends the group to each node id

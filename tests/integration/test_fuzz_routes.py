@@ -28,6 +28,8 @@ from fuzz_helpers import (
 from modelarts.local import LocalService
 from modelarts.local.routes import ROUTES
 
+pytestmark = pytest.mark.slow  # > 10,000 requests: handed out first under xdist (conftest.py)
+
 MAX_BODY = 64 * 1024
 SEEDS = 4
 RAN: Set[str] = set()
