@@ -4,7 +4,7 @@ With ``--dist loadgroup`` every test module is one unit of work, so its
 module-scoped fixtures (a local service, JupyterLab) start once and its tests
 run in file order on one worker; the documentation notebooks are together one
 unit, because they share one local service and run in order (``notebooks/conftest.py``),
-and so are the browser tests (one JupyterLab and one Chromium, ``tests/browser/conftest.py``).
+and so are the browser tests (one Chromium, ``tests/browser/conftest.py``).
 Units holding a ``slow`` or ``browser`` test, and the notebooks, are handed out
 first, so no worker is left with a long unit while the other is idle.
 

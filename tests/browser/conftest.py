@@ -8,9 +8,9 @@
 * ``page`` — a Playwright page in Debian's ``/usr/bin/chromium``
   (``playwright install`` cannot download a browser here).
 
-The service, JupyterLab and Chromium start once per session (each test names
-its own jobs and notebooks, so tests see nothing of each other's); each test
-gets a fresh browser context.
+The service and JupyterLab start once per module (a fresh lab has a fresh
+workspace: no notebook of another module is restored into the page); Chromium
+starts once per session and each test gets a fresh browser context.
 
 Artifacts (screenshots, the JupyterLab log on failure) go to
 ``<repo>/test-artifacts/``.
@@ -31,7 +31,7 @@ from modelarts.local import LocalService
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalService]:
     """The local service the notebook's kernel talks to."""
     data_dir = tmp_path_factory.mktemp("browser-service")
@@ -39,7 +39,7 @@ def browser_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalS
         yield service
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab(browser_service: LocalService, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     """JupyterLab on 127.0.0.1:<free port> with a token, serving a temporary root dir."""
     base = tmp_path_factory.mktemp("lab")
