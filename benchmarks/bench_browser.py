@@ -107,7 +107,7 @@ def run(cfg: Any) -> List[Figure]:
     labserver, helpers = _browser_modules()
     if not Path(labserver.CHROMIUM).exists():
         return [Figure.failed(row, compared, target, NOT_MEASURED, f"{labserver.CHROMIUM} missing") for row, compared, target in ROWS]
-    stops, bulk_count = cfg.scale(12, 3), cfg.scale(20, 4)
+    stops, bulk_count, lines = cfg.scale(12, 2), cfg.scale(20, 2), cfg.scale(10, 3)
     with fx.served() as service, tempfile.TemporaryDirectory(prefix="modelarts-bench-lab-") as tmp:
         session = fx.session_for(service)
         boot = fx.put_code(service, TICKER, "ticker.py")
@@ -116,7 +116,7 @@ def run(cfg: Any) -> List[Figure]:
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=labserver.CHROMIUM, args=labserver.CHROMIUM_ARGS)
                 try:
-                    stop_times, log_delays = _in_page(browser, _stop_and_log, lab, helpers, session, boot, stops)
+                    stop_times, log_delays = _in_page(browser, _stop_and_log, lab, helpers, session, boot, stops, lines)
                     bulk_time = _in_page(browser, _bulk, lab, helpers, session, boot, bulk_count)
                 finally:
                     browser.close()
@@ -141,7 +141,9 @@ def _in_page(browser: Any, step: Any, *args: Any) -> Any:
         context.close()
 
 
-def _stop_and_log(page: Any, lab: Any, helpers: Any, session: Any, boot: str, count: int) -> Tuple[List[float], List[float]]:
+def _stop_and_log(
+    page: Any, lab: Any, helpers: Any, session: Any, boot: str, count: int, lines: int
+) -> Tuple[List[float], List[float]]:
     jobs = _jobs(session, boot, count + 1, "bench-browser-stop")
     logged, jobs = jobs[0], jobs[1:]
     cells = [helpers.session_cell(), "from modelarts.job import TrainingJob\nfrom modelarts.widgets import JobControls"]
@@ -154,7 +156,7 @@ def _stop_and_log(page: Any, lab: Any, helpers: Any, session: Any, boot: str, co
     first = controls.nth(0)
     first.get_by_role("button", name="Show log").click()
     first.locator(".modelarts-log").get_by_text("tick").first.wait_for(timeout=60_000)
-    log_delays: List[float] = first.evaluate(LOG_LATENCIES, 10)
+    log_delays: List[float] = first.evaluate(LOG_LATENCIES, lines)
     times: List[float] = []
     for index in range(1, len(jobs) + 1):
         widget = controls.nth(index)

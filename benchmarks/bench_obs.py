@@ -174,9 +174,9 @@ def _peak_rss(env: dict, size: int) -> int:
 
 
 def run(cfg) -> List[Figure]:
-    size = cfg.scale(256, 16) * MIB
-    count = cfg.scale(2000, 100)
-    big = cfg.scale(1024, 64) * MIB
+    size = cfg.scale(256, 4) * MIB
+    count = cfg.scale(2000, 20)
+    big = cfg.scale(1024, 32) * MIB
     with fx.served() as service, tempfile.TemporaryDirectory(prefix="modelarts-bench-obs-") as tmp:
         session = fx.session_for(service)
         try:

@@ -108,8 +108,8 @@ def slow_round(url: str, headers: Dict[str, str], seconds: float, count: int) ->
 
 
 def run(cfg: Any) -> List[Figure]:
-    rounds, seconds = cfg.scale(3, 1), cfg.scale(2.0, 0.3)
-    slow_count = cfg.scale(200, 40)
+    rounds, seconds = cfg.scale(3, 1), cfg.scale(2.0, 0.2)
+    slow_count = cfg.scale(200, 20)
     skipped = {name: missing(name) for name in CANDIDATES if missing(name)}
     names = [name for name in CANDIDATES if name not in skipped]
     results: Dict[str, Dict[int, List[LoadResult]]] = {n: {c: [] for c in LEVELS} for n in names}
@@ -126,7 +126,7 @@ def run(cfg: Any) -> List[Figure]:
                     results[candidate.name][clients].append(run_load(url, headers, clients, seconds, 50_000))
                     cpu[candidate.name][clients] += cpu_seconds(candidate.pid) - before
         for candidate, url, headers in running:
-            slow[candidate.name] = slow_round(url, headers, cfg.scale(3.0, 0.5), slow_count)
+            slow[candidate.name] = slow_round(url, headers, cfg.scale(3.0, 0.3), slow_count)
     figures = [Figure.failed(row[0], COMPARED, TARGET, NOT_MEASURED, skipped[name])
                for name, row in zip(CANDIDATES, ROWS) if name in skipped]
     for name, row in zip(CANDIDATES, ROWS):

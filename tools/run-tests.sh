@@ -25,9 +25,12 @@ fi
 "$PYTHON" -m mypy modelarts
 
 mkdir -p test-artifacts
+# Two pytest-xdist workers (the 2-core CI machine; MODELARTS_TEST_WORKERS=0 runs in one process).
+# loadgroup + conftest.py: one test module, or all the notebooks, per unit of work; slow units first.
+WORKERS=${MODELARTS_TEST_WORKERS:-2}
 set +e
 "$PYTHON" -m pytest tests notebooks --nbval --nbval-current-env --nbval-sanitize-with notebooks/sanitize.cfg \
-    --junitxml=test-artifacts/junit.xml "$@"
+    -n "$WORKERS" --dist loadgroup --no-loadscope-reorder --junitxml=test-artifacts/junit.xml "$@"
 status=$?
 set -e
 if [ "$status" -eq 5 ]; then

@@ -8,6 +8,10 @@
 * ``page`` — a Playwright page in Debian's ``/usr/bin/chromium``
   (``playwright install`` cannot download a browser here).
 
+The service and JupyterLab start once per module (a fresh lab has a fresh
+workspace: no notebook of another module is restored into the page); Chromium
+starts once per session and each test gets a fresh browser context.
+
 Artifacts (screenshots, the JupyterLab log on failure) go to
 ``<repo>/test-artifacts/``.
 """
@@ -20,7 +24,7 @@ from typing import Iterator, List
 
 import pytest
 from labserver import CHROMIUM, CHROMIUM_ARGS, Lab, start_lab
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from modelarts.local import LocalService
 
@@ -56,33 +60,42 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Itera
     setattr(item, f"rep_{report.when}", report)
 
 
-@pytest.fixture
-def page(request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A page in Debian's Chromium; console errors are kept on ``page.console_errors``.
-
-    When the test fails, a screenshot of the whole page is kept as
-    ``test-artifacts/failed-<test name>.png``.
-    """
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Browser]:
+    """Debian's Chromium, driven by Playwright (one launch per session)."""
     if not os.access(CHROMIUM, os.X_OK):
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (tools/run-tests.sh does)")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(viewport={"width": 1280, "height": 900})
-            new_page = context.new_page()
-            errors: List[str] = []
-            new_page.on("pageerror", lambda exc: errors.append(str(exc)))
-            new_page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-            setattr(new_page, "console_errors", errors)
-            new_page.set_default_timeout(60_000)
-            expect.set_options(timeout=30_000)  # a loaded 2-core CI machine is slow to round-trip
-            yield new_page
-            report = getattr(request.node, "rep_call", None)
-            if report is not None and report.failed:
-                ARTIFACTS.mkdir(exist_ok=True)
-                new_page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}.png"), full_page=True)
+            yield browser
         finally:
             browser.close()
+
+
+@pytest.fixture
+def page(chromium: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A page in a fresh browser context; console errors are kept on ``page.console_errors``.
+
+    When the test fails, a screenshot of the whole page is kept as
+    ``test-artifacts/failed-<test name>.png``.
+    """
+    context = chromium.new_context(viewport={"width": 1280, "height": 900})
+    try:
+        new_page = context.new_page()
+        errors: List[str] = []
+        new_page.on("pageerror", lambda exc: errors.append(str(exc)))
+        new_page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+        setattr(new_page, "console_errors", errors)
+        new_page.set_default_timeout(60_000)
+        expect.set_options(timeout=30_000)  # a loaded 2-core CI machine is slow to round-trip
+        yield new_page
+        report = getattr(request.node, "rep_call", None)
+        if report is not None and report.failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            new_page.screenshot(path=str(ARTIFACTS / f"failed-{request.node.name}.png"), full_page=True)
+    finally:
+        context.close()
 
 
 @pytest.fixture

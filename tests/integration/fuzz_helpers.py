@@ -92,24 +92,50 @@ def check(response: requests.Response, *, iam: bool = False) -> Optional[str]:
 
 class Snapshot:
     """The durable job state (jobs and versions without their moving status), read
-    straight from SQLite, to prove that refused requests changed nothing."""
+    straight from SQLite, to prove that refused requests changed nothing.
 
-    def __init__(self, data_dir: Path) -> None:
+    With ``keep_open`` one read-only connection stays open and :meth:`take`
+    answers from its last read while SQLite's ``PRAGMA data_version`` is
+    unchanged (it changes whenever another connection commits), so the rows
+    are re-read only after a write: for a long run against one database that
+    is never replaced (the fuzz module's in-process service).
+    """
+
+    def __init__(self, data_dir: Path, keep_open: bool = False) -> None:
         self.db = data_dir / "state.db"
+        self.keep_open = keep_open
+        self._conn: Optional[sqlite3.Connection] = None
+        self._last: Optional[Tuple[int, Tuple[List[Tuple[Any, ...]], List[Tuple[Any, ...]]]]] = None
 
     def take(self) -> Tuple[List[Tuple[Any, ...]], List[Tuple[Any, ...]]]:
-        conn = sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30)
+        conn = self._conn or sqlite3.connect(f"file:{self.db}?mode=ro", uri=True, timeout=30)
         try:
-            jobs = conn.execute(
-                "SELECT job_id, project_id, job_name, job_desc, workspace_id, create_time FROM jobs ORDER BY job_id"
-            ).fetchall()
-            versions = conn.execute(
-                "SELECT version_id, job_id, version_name, pre_version_id, job_desc, config, create_time "
-                "FROM versions ORDER BY version_id"
-            ).fetchall()
+            if not self.keep_open:
+                return self._read(conn)
+            self._conn = conn
+            version = int(conn.execute("PRAGMA data_version").fetchone()[0])
+            if self._last is None or self._last[0] != version:
+                self._last = (version, self._read(conn))
+            return self._last[1]
         finally:
-            conn.close()
+            if not self.keep_open:
+                conn.close()
+
+    @staticmethod
+    def _read(conn: sqlite3.Connection) -> Tuple[List[Tuple[Any, ...]], List[Tuple[Any, ...]]]:
+        jobs = conn.execute(
+            "SELECT job_id, project_id, job_name, job_desc, workspace_id, create_time FROM jobs ORDER BY job_id"
+        ).fetchall()
+        versions = conn.execute(
+            "SELECT version_id, job_id, version_name, pre_version_id, job_desc, config, create_time "
+            "FROM versions ORDER BY version_id"
+        ).fetchall()
         return jobs, versions
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn, self._last = None, None
 
 
 def integrity_ok(data_dir: Path) -> bool:

@@ -15,6 +15,7 @@ process is ever started and the run is bounded by the request count.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any, Dict, Iterator, List, Set, Tuple
 from urllib.parse import quote
 
@@ -30,9 +31,12 @@ from signing import GatewayClient, base_headers, sign_headers
 from modelarts.local import LocalService
 from modelarts.local.routes import ROUTES
 
+pytestmark = pytest.mark.slow  # > 10,000 requests: handed out first under xdist (conftest.py)
+
 MAX_BODY = 64 * 1024
 SEEDS = 4
 RAN: Set[str] = set()
+SNAPSHOTS: Dict[Path, Snapshot] = {}
 START: Dict[str, int] = {}
 
 # -- strategies (the known-nasty values come first: hypothesis favours early branches) ----------------------
@@ -133,7 +137,11 @@ def fuzz(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tuple[LocalServic
         seeds = {"project_id": service.credentials.project_id, "job_id": "1", "version_id": "1",
                  "task_id": "worker-0", "other_project": other.project_id}
         START.update(TOTALS)
-        yield service, client, seeds
+        SNAPSHOTS[service.data_dir] = Snapshot(service.data_dir, keep_open=True)  # re-read only after a commit
+        try:
+            yield service, client, seeds
+        finally:
+            SNAPSHOTS.pop(service.data_dir).close()
         assert integrity_ok(data_dir)
 
 
@@ -145,7 +153,7 @@ def _cases(iam: bool) -> List[Any]:
 def _send_checked(service: LocalService, client: GatewayClient, method: str, path: str, kind: str, params: Any = None,
                   body: Any = None) -> None:
     """One request; its answer checked; a refused write must not change the job state."""
-    snapshot = Snapshot(service.data_dir)
+    snapshot = SNAPSHOTS[service.data_dir]
     before = snapshot.take() if method != "GET" else None
     response = client.request(method, path, params=params, data=body)
     refused = check(response, iam=kind == "iam")
@@ -251,7 +259,7 @@ def test_missing_duplicated_and_broken_headers_are_refused_cleanly(
     else:
         headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
         headers.append(("Content-Length", value if _number(value) < 0 else str(min(_number(value), len(body)))))
-    snapshot = Snapshot(service.data_dir)
+    snapshot = SNAPSHOTS[service.data_dir]
     before = snapshot.take()
     status, _headers, answer = raw_send(service.endpoint, method, path, headers, body)
     if check_answer(status, answer, where=f"{game} {name}={value!r} on {method} {path}") is not None:
@@ -271,7 +279,7 @@ def test_oversized_bodies_are_413_before_anything_else(fuzz: Any, extra: int, ro
     service, client, _seeds = fuzz
     RAN.add("oversized")
     path = route.format(p=service.credentials.project_id)
-    snapshot = Snapshot(service.data_dir)
+    snapshot = SNAPSHOTS[service.data_dir]
     before = snapshot.take()
     response = client.request("POST", path, data=b"x" * (MAX_BODY + extra))
     assert response.status_code == 413 and check(response) == "APIGW.0201"
