@@ -19,6 +19,7 @@ import urllib3.util.retry
 from faultserver import Answer, FaultServer, Hit, closed_port, gaps, gateway_error, token_answer
 from modelarts import exceptions as exc
 from modelarts.session import Session
+from polling import wait_for
 from signing import signed_by
 
 JOBS = "/v1/p1/training-jobs"
@@ -73,14 +74,18 @@ def test_read_timeout_on_get_is_a_timeout_error_after_retries(server: FaultServe
     err = raises(exc.TimeoutError, session(server.url, retries=2, read=0.2).request, "GET", JOBS)
     assert isinstance(err.__cause__, requests.RequestException)
     assert isinstance(err, TimeoutError)  # also the builtin, for `except TimeoutError`
-    assert server.count("GET", JOBS) == 3
     assert 0.6 <= time.monotonic() - started < 3.0
+    wait_for(lambda: server.count("GET", JOBS) >= 3, timeout=10)  # the last one may still be being recorded
+    assert server.count("GET", JOBS) == 3
 
 
 def test_read_timeout_on_create_is_never_resent(server: FaultServer) -> None:
     server.script("POST", JOBS, Answer(200, {"job_id": 1}, delay=3.0))
     err = raises(exc.TimeoutError, session(server.url, retries=3, read=0.2).request, "POST", JOBS, json=CREATE)
     assert isinstance(err.__cause__, requests.Timeout)
+    # The server records a request once it has read it, which on a loaded machine can
+    # come after the client's 0.2 s timeout: wait for the record, then count.
+    wait_for(lambda: server.count("POST", JOBS) >= 1, timeout=10)
     assert server.count("POST", JOBS) == 1
 
 
