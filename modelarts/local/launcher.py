@@ -125,6 +125,24 @@ def _wait_all(procs: List[Optional["subprocess.Popen[bytes]"]], grace: float, ow
         time.sleep(0.02)
 
 
+def _forward_missed_stop(procs: List[Optional["subprocess.Popen[bytes]"]], started: List[float]) -> None:
+    """SIGTERM the workers a stop may have missed: those whose start it overlapped.
+
+    Between ``fork`` and ``exec`` a worker still has this process's signal
+    handler, which swallows a SIGTERM; after ``exec`` it would run on until the
+    SIGKILL backstop.  A worker whose ``Popen`` returned before the stop got the
+    stop's own SIGTERM, so it is not signalled twice.
+    """
+    if not _stop_requested:
+        return
+    for proc, at in zip(procs, started):
+        if proc is not None and at >= _stop_requested[0] and proc.poll() is None:
+            try:
+                os.kill(proc.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+
 def _on_stop(signum: int, frame: Any) -> None:
     if not _stop_requested:
         _stop_requested.append(time.monotonic())
@@ -148,22 +166,29 @@ def run(spec: Dict[str, Any], own_process: bool = False) -> int:
         python = _runtime(spec, logs[0])
     except OSError as exc:
         setup_error, python = f"the job's files could not be staged: {exc}", None
-    for worker, log in zip(spec["workers"], logs):
-        if setup_error:
+    started: List[float] = []  # when each worker's Popen returned (it had exec'd by then)
+    unstarted: Dict[int, int] = {}  # position -> the code a worker stopped before its start gets
+    for position, (worker, log) in enumerate(zip(spec["workers"], logs)):
+        procs.append(None)
+        started.append(0.0)
+        if _stop_requested:  # stopped while staging or starting: start nothing more
+            _note(log, f"worker {worker['index']} stopped before it started")
+            unstarted[position] = -signal.SIGTERM
+        elif setup_error:
             _note(log, setup_error)
-            procs.append(None)
-            continue
-        try:
-            procs.append(_start(worker, spec, log, python))
-        except OSError as exc:
-            _note(log, f"worker {worker['index']} could not start: {exc}")
-            procs.append(None)
+        else:
+            try:
+                procs[-1] = _start(worker, spec, log, python)
+            except OSError as exc:
+                _note(log, f"worker {worker['index']} could not start: {exc}")
+            started[-1] = time.monotonic()
+    _forward_missed_stop(procs, started)
     _wait_all(procs, float(spec.get("stop_grace", 5.0)), own_process)
     if own_process:
         jobtree.sweep()  # nothing of the job outlives it
     codes = []
-    for worker, proc, log in zip(spec["workers"], procs, logs):
-        code = proc.returncode if proc is not None else int(worker.get("error_code", 2))
+    for position, (worker, proc, log) in enumerate(zip(spec["workers"], procs, logs)):
+        code = proc.returncode if proc is not None else unstarted.get(position, int(worker.get("error_code", 2)))
         codes.append(code)
         _note(log, f"Training end with return code: {code}")
     for item in spec.get("copy_back") or []:
