@@ -73,16 +73,23 @@ def flavor_of(flavor_id: str) -> Optional[Dict[str, Any]]:
     return next((item for item in catalog.SPECS if item["spec_code"] == flavor_id), None)
 
 
+def _named(item: Any, where: str, kind: str, seen: Dict[str, str]) -> Tuple[Mapping[str, Any], str]:
+    """An input, output or parameter entry at ``where`` and its name: a ``--name=value``
+    argument of the boot file, so well-formed and used once across all three lists."""
+    entry = _object(item, where, required=True)
+    name = text(entry.get("name"), f"{where}.name", rules.SHORT_TEXT_MAX)
+    if not rules.V2_IO_NAME.fullmatch(name):
+        raise V2ParameterError(f"{kind} name {name!r} must be letters, digits, '_', '-' or '.'")
+    if name in seen:
+        raise V2ParameterError(f"{name!r} is used twice (as {seen[name]} and as {kind})")
+    seen[name] = kind
+    return entry, name
+
+
 def _io(items: List[Any], kind: str, seen: Dict[str, str]) -> List[Dict[str, Any]]:
     result = []
-    for index, item in enumerate(items):
-        item = _object(item, f"algorithm.{kind}[{index}]", required=True)
-        name = text(item.get("name"), f"algorithm.{kind}[{index}].name", rules.SHORT_TEXT_MAX)
-        if not rules.V2_IO_NAME.fullmatch(name):
-            raise V2ParameterError(f"{kind} name {name!r} must be letters, digits, '_', '-' or '.'")
-        if name in seen:
-            raise V2ParameterError(f"{name!r} is used twice (as {seen[name]} and as {kind})")
-        seen[name] = kind
+    for index, raw in enumerate(items):
+        item, name = _named(raw, f"algorithm.{kind}[{index}]", kind, seen)
         remote = _object(item.get("remote"), f"{kind} {name}.remote", required=True)
         if "dataset" in remote and remote["dataset"] is not None:
             raise V2ParameterError(f"{kind} {name}: datasets are not available locally; use remote.obs")
@@ -99,14 +106,8 @@ def _io(items: List[Any], kind: str, seen: Dict[str, str]) -> List[Dict[str, Any
 
 def _parameters(items: List[Any], seen: Dict[str, str]) -> List[Dict[str, str]]:
     result = []
-    for index, item in enumerate(items):
-        item = _object(item, f"algorithm.parameters[{index}]", required=True)
-        name = text(item.get("name"), f"algorithm.parameters[{index}].name", rules.SHORT_TEXT_MAX)
-        if not rules.V2_IO_NAME.fullmatch(name):
-            raise V2ParameterError(f"parameter name {name!r} must be letters, digits, '_', '-' or '.'")
-        if name in seen:
-            raise V2ParameterError(f"{name!r} is used twice (as {seen[name]} and as parameter)")
-        seen[name] = "parameter"
+    for index, raw in enumerate(items):
+        item, name = _named(raw, f"algorithm.parameters[{index}]", "parameter", seen)
         value = item.get("value", "")
         if isinstance(value, (dict, list)) or value is None:
             raise V2InvalidArgument(f"parameter {name!r} needs a string value")
