@@ -22,11 +22,14 @@ from modelarts._wait import Clock, Sleep, make_progress, poll_until_terminal
 from modelarts.exceptions import JobFailedError
 from modelarts.states import JobState
 
-__all__ = ["WAIT_FIRST_POLL", "LogReader", "WaitableJob"]
+__all__ = ["STOP_FIRST_POLL", "WAIT_FIRST_POLL", "LogReader", "WaitableJob"]
 
 #: Seconds before the first look of a plain ``wait()``: short jobs end in
 #: seconds, so the wait starts brisk and backs off to the poll interval.
 WAIT_FIRST_POLL = 0.5
+#: Seconds before the first look after a stop (doubling up to the poll interval):
+#: a stop usually lands within moments, and a full interval is seconds of waiting.
+STOP_FIRST_POLL = 0.05
 
 #: Returns the log lines that are new since its previous call (``[]`` when none).
 LogReader = Callable[[], List[str]]
@@ -120,6 +123,10 @@ class WaitableJob:
         if (final.is_failure or (final.is_stopped and not stopped_ok)) and raise_on_failure:
             raise self._failure(final)
         return final
+
+    def _wait_stopped(self, timeout: Optional[float], poll: Optional[float]) -> JobState:
+        """Wait for the end after a stop was sent: looked at soon, and never raised."""
+        return self.wait(timeout, poll, raise_on_failure=False, first_poll=STOP_FIRST_POLL)
 
     def follow(self, timeout: Optional[float] = None, poll: Optional[float] = None) -> JobState:
         """Wait with progress and the job's log lines (what ``fit(wait=True)`` does);

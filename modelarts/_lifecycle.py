@@ -24,6 +24,7 @@ import time
 from typing import Any, Callable, ClassVar, Dict, Optional
 
 from modelarts import _api
+from modelarts._job_wait import STOP_FIRST_POLL
 from modelarts._validate import check_description, check_id, check_session, list_query
 from modelarts._wait import Clock, check_wait, format_elapsed, poll_until_terminal
 from modelarts.exceptions import APIError, ConflictError, JobConflictError
@@ -36,13 +37,9 @@ __all__ = [
     "list_jobs",
     "stop_and_wait",
     "stop_version",
-    "STOP_FIRST_POLL",
 ]
 
 log = logging.getLogger(__name__)
-#: Seconds before the first look after a stop (doubling up to the poll interval):
-#: a stop usually lands within moments, and a full interval is seconds of waiting.
-STOP_FIRST_POLL = 0.05
 
 
 def _explain(err: ConflictError, what: str, hint: str) -> JobConflictError:

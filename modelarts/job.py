@@ -195,7 +195,7 @@ class TrainingJob(_lifecycle.Job, WaitableJob):
         check_wait(timeout, self.poll_interval if poll is None else poll)  # before the stop is sent
         state = _lifecycle.stop_version(self.session, self.job_id, self.version_id, refresh=self.refresh)
         if wait and (state is None or not state.is_terminal):
-            state = self.wait(timeout, poll, raise_on_failure=False, first_poll=_lifecycle.STOP_FIRST_POLL)
+            state = self._wait_stopped(timeout, poll)
         return {"is_success": True, "status": self.refresh() if state is None else state}
 
     def stop_job_version(self) -> Dict[str, Any]:

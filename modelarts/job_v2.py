@@ -25,7 +25,6 @@ from typing import Any, Callable, Dict, List, Optional
 
 from modelarts import _api_v2
 from modelarts._job_wait import WaitableJob
-from modelarts._lifecycle import STOP_FIRST_POLL
 from modelarts._validate import check_session
 from modelarts._wait import check_wait
 from modelarts.exceptions import APIError, ConflictError, JobConflictError, JobFailedError
@@ -153,7 +152,7 @@ class TrainingJobV2(WaitableJob):
         def run() -> Dict[str, Any]:
             state = self._terminate()
             if wait and not state.is_terminal:
-                self.wait(timeout, poll, raise_on_failure=False, first_poll=STOP_FIRST_POLL)
+                self._wait_stopped(timeout, poll)
             assert self.info is not None
             return self.info
 
@@ -179,7 +178,7 @@ class TrainingJobV2(WaitableJob):
                 if force:
                     self._terminate()
                     if not self.status.is_terminal:
-                        self.wait(timeout, poll, raise_on_failure=False, first_poll=STOP_FIRST_POLL)
+                        self._wait_stopped(timeout, poll)
                 _api_v2.delete_job(self.session, self.job_id)
             except ConflictError as err:
                 hint = "terminate it first (job.control_job(wait=True)) or pass force=True"
